@@ -1,0 +1,85 @@
+# The single entry point for humans and CI.  `make run` | `make serve` | `make test`
+# Everything is configured by environment variables (defaults below; see README and coach/config.py).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY310 := $(shell scripts/find_python310.sh)
+APP := .venv/bin/python
+RASA := .venv-rasa/bin/rasa
+MODEL := models/coach.tar.gz
+TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(wildcard data/*/*.yml)
+
+export COACH_HOME ?= $(CURDIR)
+export PYTHONPATH := $(CURDIR)
+export DATABASE_URL ?= sqlite:///$(CURDIR)/var/coach.db
+export MEDIA_DIR ?= $(CURDIR)/var/media
+export RASA_PORT ?= 5005
+export ACTIONS_PORT ?= 5055
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
+export TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/rasa_tracker.db
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install train db run serve test lint format validate nlu-eval bench clean
+
+help:
+	@echo "make run    - install, train if needed, start every service, chat as the demo patient"
+	@echo "make serve  - the same services without the terminal chat"
+	@echo "make test   - lint, data validation, unit/action/e2e tests, conversation tests, NLU eval"
+	@echo "make bench  - benchmarks (results in bench/results/)"
+
+.venv-rasa/.installed: requirements/rasa.txt
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 on PATH or pyenv 3.10.x)"; exit 1; }
+	test -x .venv-rasa/bin/python || $(PY310) -m venv .venv-rasa
+	.venv-rasa/bin/pip install -q -r requirements/rasa.txt
+	touch $@
+
+.venv/.installed: requirements/app.txt
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 on PATH or pyenv 3.10.x)"; exit 1; }
+	test -x .venv/bin/python || $(PY310) -m venv .venv
+	.venv/bin/pip install -q -r requirements/app.txt
+	touch $@
+
+install: .venv-rasa/.installed .venv/.installed
+
+$(MODEL): .venv-rasa/.installed $(TRAINING_INPUTS) $(wildcard coach/rasa_components/*.py)
+	$(RASA) train --data data --domain domain --config config.yml --out models \
+		--fixed-model-name coach
+	touch $@
+
+train: $(MODEL)
+
+db: .venv/.installed
+	$(APP) -m coach.cli db upgrade
+	$(APP) -m coach.cli seed-demo
+
+run: install train db
+	scripts/run_services.sh --chat
+
+serve: install train db
+	scripts/run_services.sh
+
+lint: .venv/.installed
+	.venv/bin/ruff check coach actions tests bench
+	.venv/bin/ruff format --check coach actions tests bench
+
+format: .venv/.installed
+	.venv/bin/ruff format coach actions tests bench
+	.venv/bin/ruff check --fix coach actions tests bench
+
+validate: .venv-rasa/.installed
+	$(APP) scripts/validate_data.py
+
+test: install train lint validate
+	$(APP) -m pytest -q tests
+	scripts/conversation_tests.sh
+	scripts/nlu_eval.sh
+
+bench: install train
+	$(APP) bench/chat_latency.py
+
+clean:
+	rm -rf models results var/test-*

@@ -1,0 +1,1 @@
+"""Synkinesis coach domain package: importable without Rasa."""

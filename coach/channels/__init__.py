@@ -1,0 +1,1 @@
+"""Rasa input channels (these modules run inside the Rasa env, .venv-rasa)."""

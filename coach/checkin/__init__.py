@@ -1,0 +1,1 @@
+"""Daily check-in and weekly questionnaire logic."""

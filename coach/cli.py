@@ -1,0 +1,92 @@
+"""The `coach` command: one entry point for operators (`coach --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from coach.config import get_settings
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from coach.storage.migrate import upgrade
+
+    upgrade(args.database_url)
+    print("database is at the latest schema")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from coach.storage.demo import seed_demo_clinic
+
+    created = seed_demo_clinic(args.database_url)
+    print("demo clinic seeded" if created else "demo clinic already present")
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from coach.terminal_chat import run_chat
+
+    return run_chat(args.sender, args.rasa_url or get_settings().rasa_url)
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from coach.scheduler.service import main
+
+    return main(args.rest)
+
+
+def _analyze_clip(args: argparse.Namespace) -> int:
+    from coach.clips.cli import main
+
+    return main(args.rest)
+
+
+def _escalations(args: argparse.Namespace) -> int:
+    from coach.scheduler.escalations_cli import main
+
+    return main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Parser with one sub-command per operator task."""
+    parser = argparse.ArgumentParser(prog="coach", description="Synkinesis coach operator tools")
+    parser.add_argument("--database-url", default=None, help="override DATABASE_URL")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=_db_upgrade)
+
+    sub.add_parser("seed-demo", help="add the demo clinic (idempotent)").set_defaults(
+        func=_seed_demo
+    )
+
+    chat = sub.add_parser("chat", help="terminal chat with the running coach (REST channel)")
+    chat.add_argument("--sender", default="demo-patient")
+    chat.add_argument("--rasa-url", default=None)
+    chat.set_defaults(func=_chat)
+
+    for name, func, text in (
+        ("scheduler", _scheduler, "run the scheduler process"),
+        ("analyze-clip", _analyze_clip, "analyse a selfie clip (see analyze-clip --help)"),
+        ("escalations", _escalations, "list / acknowledge escalations"),
+    ):
+        passthrough = sub.add_parser(name, help=text, add_help=False)
+        passthrough.add_argument("rest", nargs=argparse.REMAINDER)
+        passthrough.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse `argv` and run the chosen sub-command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""All runtime configuration, read from environment variables with documented defaults.
+
+| variable | default | meaning |
+|---|---|---|
+| COACH_HOME | repository root | base folder for relative paths |
+| DATABASE_URL | sqlite:///$COACH_HOME/var/coach.db | application database (SQLAlchemy URL) |
+| MEDIA_DIR | $COACH_HOME/var/media | private, content-addressed clip store |
+| CONTENT_DIR | coach/content | reviewed clinical content and thresholds |
+| RASA_URL | http://127.0.0.1:5005 | Rasa server (REST channel + HTTP API) |
+| RASA_TOKEN | (empty) | token for Rasa's HTTP API (`--auth-token`) |
+| COACH_SECRET_KEY | (required outside dev; `make run` creates var/secret_key) | signing key for links |
+| COACH_LOG_LEVEL | INFO | log level for coach processes |
+| DEFAULT_TIMEZONE | Europe/London | time zone for enrolments that give none |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide settings; build with `get_settings()`."""
+
+    home: Path
+    database_url: str
+    media_dir: Path
+    content_dir: Path
+    rasa_url: str
+    rasa_token: str
+    secret_key: str
+    log_level: str
+    default_timezone: str
+
+
+def _secret_key(home: Path) -> str:
+    """Secret from the environment, else the dev key file `make run` writes under var/."""
+    key = os.environ.get("COACH_SECRET_KEY", "")
+    if key:
+        return key
+    key_file = home / "var" / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    return ""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once per process."""
+    home = Path(os.environ.get("COACH_HOME", str(REPO_DIR)))
+    return Settings(
+        home=home,
+        database_url=os.environ.get("DATABASE_URL", f"sqlite:///{home / 'var' / 'coach.db'}"),
+        media_dir=Path(os.environ.get("MEDIA_DIR", str(home / "var" / "media"))),
+        content_dir=Path(os.environ.get("CONTENT_DIR", str(PACKAGE_DIR / "content"))),
+        rasa_url=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
+        rasa_token=os.environ.get("RASA_TOKEN", ""),
+        secret_key=_secret_key(home),
+        log_level=os.environ.get("COACH_LOG_LEVEL", "INFO"),
+        default_timezone=os.environ.get("DEFAULT_TIMEZONE", "Europe/London"),
+    )

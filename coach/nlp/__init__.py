@@ -1,0 +1,1 @@
+"""Free-text understanding for the domain (spaCy, no downloaded models)."""

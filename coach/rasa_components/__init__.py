@@ -1,0 +1,1 @@
+"""Rasa graph components (these modules run inside the Rasa env, .venv-rasa)."""

@@ -1,0 +1,215 @@
+"""Database models: one table per thing the coach keeps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware UTC now (all timestamps are stored in UTC)."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for all coach tables."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Therapist(Base):
+    __tablename__ = "therapist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    webhook_url: Mapped[Optional[str]] = mapped_column(String(500))
+    backup_email: Mapped[Optional[str]] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    patients: Mapped[list[Patient]] = relationship(back_populates="therapist")
+
+
+class Patient(Base):
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    locale: Mapped[str] = mapped_column(String(16), default="en-GB")
+    checkin_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    onset_date: Mapped[Optional[date]] = mapped_column(Date)
+    affected_side: Mapped[Optional[str]] = mapped_column(String(8))  # "left" | "right"
+    eye_closure_incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    therapist_id: Mapped[Optional[int]] = mapped_column(ForeignKey("therapist.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_prompted_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Lease taken by the scheduler while a check-in prompt is in flight (revision 0002).
+    prompt_claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    therapist: Mapped[Optional[Therapist]] = relationship(back_populates="patients")
+    caregivers: Mapped[list[Caregiver]] = relationship(back_populates="patient")
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="patient")
+
+
+class Caregiver(Base):
+    """A caregiver; `consent_scope` lists what the patient agreed they may receive."""
+
+    __tablename__ = "caregiver"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    phone: Mapped[Optional[str]] = mapped_column(String(32))
+    # e.g. ["missed_checkin", "missed_exercise", "emergency"]; empty = no consent
+    consent_scope: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    consented_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    patient: Mapped[Patient] = relationship(back_populates="caregivers")
+
+
+class ChannelIdentity(Base):
+    """Maps a messaging identity (channel + sender id) to a patient."""
+
+    __tablename__ = "channel_identity"
+    __table_args__ = (UniqueConstraint("channel", "sender_id", name="uq_channel_sender"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="identities")
+
+
+class CheckIn(Base):
+    __tablename__ = "checkin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    # One check-in per conversation turn that submitted it: makes a retried submit idempotent.
+    submission_key: Mapped[str] = mapped_column(String(128), unique=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    face_feeling: Mapped[Optional[str]] = mapped_column(Text)
+    early_sign_key: Mapped[Optional[str]] = mapped_column(String(64))
+    early_sign_present: Mapped[Optional[bool]] = mapped_column(Boolean)
+    sessions_done: Mapped[Optional[int]] = mapped_column(Integer)
+    minutes_practised: Mapped[Optional[int]] = mapped_column(Integer)
+    mirror_used: Mapped[Optional[bool]] = mapped_column(Boolean)
+    forced_movements: Mapped[Optional[bool]] = mapped_column(Boolean)
+    eye_care_done: Mapped[Optional[bool]] = mapped_column(Boolean)
+    mood: Mapped[Optional[int]] = mapped_column(Integer)
+
+    symptoms: Mapped[list[SymptomReport]] = relationship(back_populates="checkin")
+
+
+class SymptomReport(Base):
+    __tablename__ = "symptom_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    symptom: Mapped[str] = mapped_column(String(64))
+    side: Mapped[Optional[str]] = mapped_column(String(8))
+    trigger: Mapped[Optional[str]] = mapped_column(String(32))
+    negated: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(String(200))
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="symptoms")
+
+
+class QuestionnaireResponse(Base):
+    """One completed weekly SAQ."""
+
+    __tablename__ = "questionnaire_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    submission_key: Mapped[str] = mapped_column(String(128), unique=True)
+    instrument: Mapped[str] = mapped_column(String(16), default="SAQ")
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Float)
+    change_from_previous: Mapped[Optional[float]] = mapped_column(Float)
+    real_change: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Escalation(Base):
+    """A concern handed to a human; climbs a ladder until acknowledged."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[Optional[int]] = mapped_column(ForeignKey("patient.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))  # emergency | urgent | working_day | routine
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ladder_step: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[Optional[str]] = mapped_column(String(120))
+
+    notifications: Mapped[list[Notification]] = relationship(back_populates="escalation")
+
+
+class Notification(Base):
+    """Outbox row: one message to one recipient over one channel, delivered by the scheduler."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("escalation.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_kind: Mapped[str] = mapped_column(String(16))  # therapist | caregiver | backup
+    recipient_id: Mapped[Optional[int]] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms | webhook
+    address: Mapped[str] = mapped_column(String(500))
+    template: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    escalation: Mapped[Optional[Escalation]] = relationship(back_populates="notifications")
+
+
+class AuditEvent(Base):
+    """Who did what to which record; `detail` never holds PHI."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[Optional[str]] = mapped_column(String(32))
+    subject_id: Mapped[Optional[int]] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Triage: red-flag rules on raw text, and turning findings into escalations."""

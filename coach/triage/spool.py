@@ -1,0 +1,26 @@
+"""Durable fallback for escalations that could not reach the database (ingested later)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from coach.config import get_settings
+
+
+def spool_path() -> Path:
+    """The append-only spool file under the private var/ folder."""
+    return get_settings().home / "var" / "escalation_spool.jsonl"
+
+
+def spool_escalation(record: dict[str, Any]) -> Path:
+    """Append one record and fsync it, so a database outage never loses a red flag."""
+    path = spool_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path

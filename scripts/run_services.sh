@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start the action server, the Rasa server and the scheduler; print where they are.
+# With --chat, drop into the terminal chat as the demo patient. Ctrl-C stops everything started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/log
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  echo; echo "stopping services..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+wait_http() {  # url name seconds pid
+  for _ in $(seq "$3"); do
+    if curl -fs -o /dev/null "$1"; then return 0; fi
+    kill -0 "$4" 2>/dev/null || { echo "$2 exited; see var/log/$2.log"; tail -20 "var/log/$2.log"; exit 1; }
+    sleep 1
+  done
+  echo "$2 did not come up in $3 s; see var/log/$2.log"; exit 1
+}
+
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+pids+=($!); actions_pid=$!
+rasa_args=(run --enable-api --interface 127.0.0.1 --port "$RASA_PORT" --model models/coach.tar.gz
+           --endpoints endpoints.yml --credentials credentials.yml --cors "*")
+if [ -n "${RASA_TOKEN:-}" ]; then rasa_args+=(--auth-token "$RASA_TOKEN"); fi
+.venv-rasa/bin/rasa "${rasa_args[@]}" >var/log/rasa.log 2>&1 &
+pids+=($!); rasa_pid=$!
+.venv/bin/python -m coach.cli scheduler >var/log/scheduler.log 2>&1 &
+pids+=($!)
+
+echo "starting: action server, Rasa server (loading the model takes ~30 s), scheduler..."
+wait_http "http://127.0.0.1:$ACTIONS_PORT/health" actions 60 "$actions_pid"
+wait_http "http://127.0.0.1:$RASA_PORT/status${RASA_TOKEN:+?token=$RASA_TOKEN}" rasa 180 "$rasa_pid"
+
+cat <<TXT
+
+The coach is up.
+  REST channel   POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook   {"sender": "demo-patient", "message": "hi"}
+  socket.io      http://127.0.0.1:$RASA_PORT/socket.io
+  Rasa HTTP API  http://127.0.0.1:$RASA_PORT/  (trigger_intent for the scheduler)
+  action server  http://127.0.0.1:$ACTIONS_PORT/health
+  database       $DATABASE_URL
+  logs           var/log/{rasa,actions,scheduler}.log
+TXT
+
+if [ "${1:-}" = "--chat" ]; then
+  echo
+  .venv/bin/python -m coach.cli chat --sender demo-patient
+else
+  echo "Press Ctrl-C to stop."
+  wait -n "${pids[@]}"
+fi

@@ -1,0 +1,83 @@
+"""Red-flag and SAQ actions against tracker fixtures."""
+
+import json
+
+from sqlalchemy import select
+
+from actions.red_flag import ActionHandleRedFlag
+from actions.saq_form import ActionSubmitSaq, ValidateSaqForm
+from coach.storage.db import transaction
+from coach.storage.models import Escalation, Notification, QuestionnaireResponse
+from coach.triage.spool import spool_path
+from tests.actions.conftest import make_tracker
+
+
+async def test_red_flag_mid_form_stops_it_and_escalates(clinic, dispatcher, domain) -> None:
+    tracker = make_tracker(
+        clinic.sender_id, "my speech is slurred and my arm is weak",
+        intent="red_flag", active_loop="checkin_form", requested_slot="mood",
+    )
+    events = await ActionHandleRedFlag().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_red_flag_stroke"
+    assert message["emergency_number"] == "999"
+    assert events[0]["event"] == "active_loop" and events[0]["name"] is None
+    with transaction(clinic.url) as session:
+        escalation = session.scalars(select(Escalation)).one()
+        assert (escalation.kind, escalation.level, escalation.patient_id) == (
+            "stroke", "emergency", clinic.patient_id,
+        )
+        recipients = {n.recipient_kind for n in session.scalars(select(Notification))}
+        assert recipients == {"therapist", "caregiver"}
+
+
+async def test_unknown_sender_still_gets_crisis_guidance(app_db, dispatcher, domain) -> None:
+    tracker = make_tracker("someone-new", "I want to kill myself", intent="red_flag")
+    await ActionHandleRedFlag().run(dispatcher, tracker, domain)
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses == ["utter_red_flag_self_harm", "utter_red_flag_not_enrolled"]
+    assert "116 123" in dispatcher.messages[0]["crisis_line"]
+    with transaction(app_db) as session:
+        escalation = session.scalars(select(Escalation)).one()
+        assert escalation.patient_id is None and escalation.level == "emergency"
+
+
+async def test_nlu_only_red_flag_is_unspecified_and_urgent(clinic, dispatcher, domain) -> None:
+    tracker = make_tracker(clinic.sender_id, "something feels very wrong", intent="red_flag")
+    await ActionHandleRedFlag().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_red_flag_unspecified"
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(Escalation.level)).all() == ["urgent"]
+
+
+async def test_red_flag_with_database_down_is_spooled_not_lost(
+    clinic, dispatcher, domain, monkeypatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    from coach.config import get_settings
+
+    get_settings.cache_clear()
+    tracker = make_tracker(clinic.sender_id, "my eye is very painful", intent="red_flag")
+    await ActionHandleRedFlag().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_red_flag_eye_at_risk"
+    spooled = [json.loads(line) for line in spool_path().read_text().splitlines()]
+    assert spooled[0]["kinds"] == ["eye_at_risk"]
+
+
+async def test_saq_item_validation(clinic, dispatcher, domain) -> None:
+    tracker = make_tracker(
+        clinic.sender_id, "7", just_set={"saq_3": "7"}, active_loop="saq_form", requested_slot="saq_3"
+    )
+    events = await ValidateSaqForm().run(dispatcher, tracker, domain)
+    assert [e["value"] for e in events if e.get("name") == "saq_3"] == [None]
+    assert dispatcher.messages[0]["response"] == "utter_invalid_saq_item"
+
+
+async def test_saq_submit_scores_and_stores(clinic, dispatcher, domain) -> None:
+    slots = {f"saq_{n}": 3 for n in range(1, 10)}
+    tracker = make_tracker(clinic.sender_id, "3", slots=slots, message_id="saq-1")
+    await ActionSubmitSaq().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_saq_result"
+    assert dispatcher.messages[0]["saq_score"] == "60"
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(QuestionnaireResponse.score)).all() == [60.0]

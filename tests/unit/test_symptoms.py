@@ -1,0 +1,54 @@
+"""spaCy symptom extraction: type, side, trigger and negation."""
+
+from coach.nlp.symptoms import early_sign_findings, extract_symptoms
+
+
+def _findings(text: str, affected_side: str | None = None) -> list[tuple]:
+    return [
+        (s.symptom, s.side, s.trigger, s.negated) for s in extract_symptoms(text, affected_side)
+    ]
+
+
+def test_eye_narrowing_when_smiling_on_the_right() -> None:
+    assert _findings("my right eye closes when I smile") == [
+        ("eye_narrowing", "right", "smiling", False)
+    ]
+
+
+def test_mouth_moves_when_blinking_on_the_left() -> None:
+    assert _findings("the left corner of my mouth moves when I blink") == [
+        ("mouth_moves_on_blink", "left", "blinking", False)
+    ]
+
+
+def test_negated_twitching_is_not_a_finding() -> None:
+    assert _findings("no twitching today") == [("twitching", None, None, True)]
+
+
+def test_anymore_negates_an_early_sign() -> None:
+    symptoms = extract_symptoms("my eye doesn't close when I smile anymore")
+    assert [s.symptom for s in symptoms] == ["eye_narrowing"]
+    assert symptoms[0].negated
+    assert early_sign_findings(symptoms) == []
+
+
+def test_negation_stays_in_its_clause() -> None:
+    found = _findings("no twitching, but my eye narrows when I eat")
+    assert ("twitching", None, None, True) in found
+    assert ("eye_narrowing", None, "eating", False) in found
+
+
+def test_bad_side_resolves_to_the_affected_side() -> None:
+    assert _findings("my cheek on the bad side feels tight", affected_side="left") == [
+        ("tightness", "left", None, False)
+    ]
+
+
+def test_tearing_when_eating_is_an_early_sign() -> None:
+    findings = early_sign_findings(extract_symptoms("my eye waters when eating"))
+    assert [(s.symptom, s.trigger) for s in findings] == [("tearing_when_eating", "eating")]
+
+
+def test_nothing_in_plain_text() -> None:
+    assert extract_symptoms("feeling fine, did my exercises") == []
+    assert extract_symptoms("") == []
