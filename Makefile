@@ -20,6 +20,9 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 export TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/rasa_tracker.db
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
+# make run delivers email to a local sink (var/mail); a clinic sets SMTP_HOST/SMTP_PORT instead.
+export SMTP_PORT ?= 8025
+export ACK_SERVER_PORT ?= 8010
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -53,6 +56,9 @@ $(MODEL): .venv-rasa/.installed $(TRAINING_INPUTS) $(wildcard coach/rasa_compone
 train: $(MODEL)
 
 db: .venv/.installed
+	@mkdir -p var && test -n "$$COACH_SECRET_KEY" -o -s var/secret_key || \
+		{ $(APP) -c "import secrets; print(secrets.token_urlsafe(32))" > var/secret_key; \
+		  chmod 600 var/secret_key; echo "created a development signing key in var/secret_key"; }
 	$(APP) -m coach.cli db upgrade
 	$(APP) -m coach.cli seed-demo
 
@@ -74,12 +80,16 @@ validate: .venv-rasa/.installed
 	$(APP) scripts/validate_data.py
 
 test: install train lint validate
-	$(APP) -m pytest -q tests
 	scripts/conversation_tests.sh
 	scripts/nlu_eval.sh
+	$(APP) -m pytest -q tests
 
 bench: install train
 	$(APP) bench/chat_latency.py
+	$(APP) bench/checkin_sweep.py
+	$(APP) bench/escalation_latency.py
+	$(APP) bench/outbox_throughput.py
+	$(APP) bench/clip_throughput.py
 
 clean:
 	rm -rf models results var/test-*

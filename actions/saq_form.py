@@ -6,7 +6,6 @@ from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,7 +77,11 @@ class ActionSubmitSaq(Action):
             return []
         dispatcher.utter_message(response="utter_saq_result", saq_score=f"{result.score:g}")
         if escalated:
-            dispatcher.utter_message(response="utter_saq_change_flagged", saq_change=f"{result.change:g}")
+            dispatcher.utter_message(
+                response="utter_saq_change_flagged", saq_change=f"{result.change:g}"
+            )
         elif result.real_change and result.change is not None:
-            dispatcher.utter_message(response="utter_saq_improved", saq_change=f"{abs(result.change):g}")
+            dispatcher.utter_message(
+                response="utter_saq_improved", saq_change=f"{abs(result.change):g}"
+            )
         return reset

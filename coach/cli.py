@@ -49,6 +49,28 @@ def _escalations(args: argparse.Namespace) -> int:
     return main(args.rest)
 
 
+def _dev_mailbox(args: argparse.Namespace) -> int:
+    from coach.notify.dev_mailbox import main
+
+    return main(args.rest)
+
+
+def _portal(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from coach.scheduler.ack_server import serve_in_thread
+
+    server = serve_in_thread(args.host, args.port, args.database_url)
+    print(f"portal (acknowledge endpoint) on http://{args.host}:{args.port}/ack")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Parser with one sub-command per operator task."""
     parser = argparse.ArgumentParser(prog="coach", description="Synkinesis coach operator tools")
@@ -68,10 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--rasa-url", default=None)
     chat.set_defaults(func=_chat)
 
+    portal = sub.add_parser("portal", help="web portal (for now: the acknowledge endpoint)")
+    portal.add_argument("--host", default="127.0.0.1")
+    portal.add_argument("--port", type=int, default=8000)
+    portal.set_defaults(func=_portal)
+
     for name, func, text in (
         ("scheduler", _scheduler, "run the scheduler process"),
         ("analyze-clip", _analyze_clip, "analyse a selfie clip (see analyze-clip --help)"),
         ("escalations", _escalations, "list / acknowledge escalations"),
+        ("dev-mailbox", _dev_mailbox, "local SMTP sink saving mail under var/mail (make run)"),
     ):
         passthrough = sub.add_parser(name, help=text, add_help=False)
         passthrough.add_argument("rest", nargs=argparse.REMAINDER)

@@ -8,7 +8,7 @@
 | CONTENT_DIR | coach/content | reviewed clinical content and thresholds |
 | RASA_URL | http://127.0.0.1:5005 | Rasa server (REST channel + HTTP API) |
 | RASA_TOKEN | (empty) | token for Rasa's HTTP API (`--auth-token`) |
-| COACH_SECRET_KEY | (required outside dev; `make run` creates var/secret_key) | signing key for links |
+| COACH_SECRET_KEY | var/secret_key (written by `make run`) | signing key for links |
 | COACH_LOG_LEVEL | INFO | log level for coach processes |
 | DEFAULT_TIMEZONE | Europe/London | time zone for enrolments that give none |
 """

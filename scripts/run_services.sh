@@ -30,10 +30,12 @@ rasa_args=(run --enable-api --interface 127.0.0.1 --port "$RASA_PORT" --model mo
 if [ -n "${RASA_TOKEN:-}" ]; then rasa_args+=(--auth-token "$RASA_TOKEN"); fi
 .venv-rasa/bin/rasa "${rasa_args[@]}" >var/log/rasa.log 2>&1 &
 pids+=($!); rasa_pid=$!
+.venv/bin/python -m coach.cli dev-mailbox --port "$SMTP_PORT" >var/log/mailbox.log 2>&1 &
+pids+=($!)
 .venv/bin/python -m coach.cli scheduler >var/log/scheduler.log 2>&1 &
 pids+=($!)
 
-echo "starting: action server, Rasa server (loading the model takes ~30 s), scheduler..."
+echo "starting: action server, Rasa server (loading the model takes ~30 s), scheduler, mail sink..."
 wait_http "http://127.0.0.1:$ACTIONS_PORT/health" actions 60 "$actions_pid"
 wait_http "http://127.0.0.1:$RASA_PORT/status${RASA_TOKEN:+?token=$RASA_TOKEN}" rasa 180 "$rasa_pid"
 
@@ -44,8 +46,10 @@ The coach is up.
   socket.io      http://127.0.0.1:$RASA_PORT/socket.io
   Rasa HTTP API  http://127.0.0.1:$RASA_PORT/  (trigger_intent for the scheduler)
   action server  http://127.0.0.1:$ACTIONS_PORT/health
+  acknowledge    http://127.0.0.1:$ACK_SERVER_PORT/  (links in escalation emails)
+  email (dev)    SMTP 127.0.0.1:$SMTP_PORT -> var/mail/new/  (therapist and caregiver messages)
   database       $DATABASE_URL
-  logs           var/log/{rasa,actions,scheduler}.log
+  logs           var/log/{rasa,actions,scheduler,mailbox}.log
 TXT
 
 if [ "${1:-}" = "--chat" ]; then

@@ -41,9 +41,7 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def add_patient(url: str, sender_id: str, *, eye_closure_incomplete: bool = True) -> SeededClinic:
     """A therapist, one patient reachable as `sender_id` on REST, and a consented caregiver."""
     with transaction(url) as session:
-        therapist = Therapist(
-            name="T", email=f"t-{sender_id}@clinic.example", phone="+15005550006"
-        )
+        therapist = Therapist(name="T", email=f"t-{sender_id}@clinic.example", phone="+15005550006")
         patient = Patient(
             display_name="P",
             timezone="Europe/London",

@@ -38,9 +38,7 @@ class GuardedRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> GuardedRestInput:
         return cls()
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def guarded(message: UserMessage) -> None:
             collector = message.output_channel
             try:

@@ -24,9 +24,13 @@ def parse_yes_no(text: str) -> bool | None:
     words = re.findall(r"[a-z/']+", clean)
     if not words:
         return None
-    if words[0] in content["no_words"] or any(w in ("not", "never", "didn't", "don't") for w in words):
+    if words[0] in content["no_words"] or any(
+        w in ("not", "never", "didn't", "don't") for w in words
+    ):
         return False
-    if words[0] in content["yes_words"] or any(p in clean for p in content["yes_words"] if " " in p):
+    if words[0] in content["yes_words"] or any(
+        p in clean for p in content["yes_words"] if " " in p
+    ):
         return True
     return None
 
@@ -40,8 +44,11 @@ def parse_number(text: str, low: int, high: int) -> int | None:
     else:
         words = load_content("checkin")["number_words"]
         value = next(
-            (v for phrase, v in sorted(words.items(), key=lambda kv: -len(kv[0]))
-             if re.search(rf"\b{re.escape(phrase)}\b", clean)),
+            (
+                v
+                for phrase, v in sorted(words.items(), key=lambda kv: -len(kv[0]))
+                if re.search(rf"\b{re.escape(phrase)}\b", clean)
+            ),
             None,
         )
         if value is None and parse_yes_no(clean) is False:

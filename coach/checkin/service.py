@@ -30,7 +30,9 @@ def record_checkin(
     """Save the check-in, its symptom reports and escalations (idempotent on submission_key)."""
     symptoms = extract_symptoms(answers.face_feeling or "", patient.affected_side)
     findings = early_sign_findings(symptoms)
-    responses = coaching_responses(answers, early_signs_found=bool(findings) or bool(answers.early_sign_present))
+    responses = coaching_responses(
+        answers, early_signs_found=bool(findings) or bool(answers.early_sign_present)
+    )
     if session.scalar(select(CheckIn.id).where(CheckIn.submission_key == submission_key)):
         return CheckInOutcome(responses=responses, already_recorded=True)
     checkin = CheckIn(
@@ -83,7 +85,9 @@ def record_saq(
     result = score_saq(items, previous.score if previous else None)
     escalation = saq_escalation(submission_key, result.score, result.change, result.real_change)
     if session.scalar(
-        select(QuestionnaireResponse.id).where(QuestionnaireResponse.submission_key == submission_key)
+        select(QuestionnaireResponse.id).where(
+            QuestionnaireResponse.submission_key == submission_key
+        )
     ):
         return result, escalation is not None
     session.add(

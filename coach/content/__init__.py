@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import yaml
 from coach.config import get_settings
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_content(name: str, content_dir: Path | None = None) -> dict[str, Any]:
     """Load `<name>.yml` from the content folder (cached; content is read-only at run time)."""
     folder = content_dir or get_settings().content_dir

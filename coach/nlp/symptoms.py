@@ -48,7 +48,9 @@ def _pipeline() -> tuple[Language, Matcher, dict[str, Any]]:
     nlp = spacy.blank("en")
     matcher = Matcher(nlp.vocab)
     for name, phrases in content["symptoms"].items():
-        matcher.add(name, [_token_patterns(p, content["max_gap"]) for p in phrases], greedy="LONGEST")
+        matcher.add(
+            name, [_token_patterns(p, content["max_gap"]) for p in phrases], greedy="LONGEST"
+        )
     return nlp, matcher, content
 
 
@@ -93,7 +95,11 @@ def extract_symptoms(text: str, affected_side: str | None = None) -> list[Sympto
         clause = _clause_bounds(doc, span)
         clause_text = doc[clause[0] : clause[1]].text.lower()
         side = _find_vocab(clause_text, content["sides"])
-        if side is None and affected_side and re.search(r"\b(bad|weak|affected) side\b", clause_text):
+        if (
+            side is None
+            and affected_side
+            and re.search(r"\b(bad|weak|affected) side\b", clause_text)
+        ):
             side = affected_side
         found.append(
             Symptom(

@@ -36,7 +36,9 @@ def locale_numbers(locale: str | None) -> dict[str, str]:
     return locales.get(locale or "", locales[content["default"]])
 
 
-def handle_red_flag(text: str, channel: str | None, sender_id: str, message_id: str) -> RedFlagOutcome:
+def handle_red_flag(
+    text: str, channel: str | None, sender_id: str, message_id: str
+) -> RedFlagOutcome:
     """Classify `text` (rules first; NLU-only hits are `unspecified`) and escalate."""
     flags = detect_red_flags(text)
     kinds = [f.kind for f in flags] or ["unspecified"]
@@ -68,8 +70,13 @@ def handle_red_flag(text: str, channel: str | None, sender_id: str, message_id: 
     except SQLAlchemyError as error:
         log.error("red flag could not be stored (%s); spooled", error.__class__.__name__)
         spool_escalation(
-            {"kinds": kinds, "text": text[:1000], "channel": channel, "sender_id": sender_id,
-             "message_id": message_id}
+            {
+                "kinds": kinds,
+                "text": text[:1000],
+                "channel": channel,
+                "sender_id": sender_id,
+                "message_id": message_id,
+            }
         )
     numbers = locale_numbers(locale)
     return RedFlagOutcome(

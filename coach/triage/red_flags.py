@@ -48,9 +48,9 @@ def _load_rules(path: Path = RULES_FILE) -> _RuleSet:
         )
         for kind, spec in sorted(
             raw["flags"].items(),
-            key=lambda item: FLAG_PRIORITY.index(item[0])
-            if item[0] in FLAG_PRIORITY
-            else len(FLAG_PRIORITY),
+            key=lambda item: (
+                FLAG_PRIORITY.index(item[0]) if item[0] in FLAG_PRIORITY else len(FLAG_PRIORITY)
+            ),
         )
     )
     return _RuleSet(

@@ -40,8 +40,11 @@ async def test_required_slots_skip_what_does_not_apply(app_db, dispatcher, domai
 
 async def test_unclear_yes_no_is_asked_again(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(
-        clinic.sender_id, "banana", just_set={"mirror_used": "banana"},
-        active_loop="checkin_form", requested_slot="mirror_used",
+        clinic.sender_id,
+        "banana",
+        just_set={"mirror_used": "banana"},
+        active_loop="checkin_form",
+        requested_slot="mirror_used",
     )
     events = await ValidateCheckinForm().run(dispatcher, tracker, domain)
     assert {"event": "slot", "timestamp": None, "name": "mirror_used", "value": None} in events
@@ -50,8 +53,11 @@ async def test_unclear_yes_no_is_asked_again(clinic, dispatcher, domain) -> None
 
 async def test_mood_out_of_range_is_rejected(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(
-        clinic.sender_id, "15", just_set={"mood": "15"},
-        active_loop="checkin_form", requested_slot="mood",
+        clinic.sender_id,
+        "15",
+        just_set={"mood": "15"},
+        active_loop="checkin_form",
+        requested_slot="mood",
     )
     events = await ValidateCheckinForm().run(dispatcher, tracker, domain)
     assert [e["value"] for e in events if e.get("name") == "mood"] == [None]
@@ -60,8 +66,11 @@ async def test_mood_out_of_range_is_rejected(clinic, dispatcher, domain) -> None
 
 async def test_words_become_numbers(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(
-        clinic.sender_id, "half an hour", just_set={"minutes_practised": "half an hour"},
-        active_loop="checkin_form", requested_slot="minutes_practised",
+        clinic.sender_id,
+        "half an hour",
+        just_set={"minutes_practised": "half an hour"},
+        active_loop="checkin_form",
+        requested_slot="minutes_practised",
     )
     events = await ValidateCheckinForm().run(dispatcher, tracker, domain)
     assert [e["value"] for e in events if e.get("name") == "minutes_practised"] == [30]
@@ -110,7 +119,9 @@ async def test_submit_with_database_down_keeps_answers(clinic, dispatcher, domai
 
 
 async def test_pause_deactivates_the_form(clinic, dispatcher, domain) -> None:
-    tracker = make_tracker(clinic.sender_id, "later", intent="stop_checkin", active_loop="checkin_form")
+    tracker = make_tracker(
+        clinic.sender_id, "later", intent="stop_checkin", active_loop="checkin_form"
+    )
     events = await ActionPauseForm().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_checkin_paused"
     assert events[0] == {"event": "active_loop", "timestamp": None, "name": None}

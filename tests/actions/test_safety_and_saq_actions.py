@@ -14,8 +14,11 @@ from tests.actions.conftest import make_tracker
 
 async def test_red_flag_mid_form_stops_it_and_escalates(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(
-        clinic.sender_id, "my speech is slurred and my arm is weak",
-        intent="red_flag", active_loop="checkin_form", requested_slot="mood",
+        clinic.sender_id,
+        "my speech is slurred and my arm is weak",
+        intent="red_flag",
+        active_loop="checkin_form",
+        requested_slot="mood",
     )
     events = await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     message = dispatcher.messages[0]
@@ -25,7 +28,9 @@ async def test_red_flag_mid_form_stops_it_and_escalates(clinic, dispatcher, doma
     with transaction(clinic.url) as session:
         escalation = session.scalars(select(Escalation)).one()
         assert (escalation.kind, escalation.level, escalation.patient_id) == (
-            "stroke", "emergency", clinic.patient_id,
+            "stroke",
+            "emergency",
+            clinic.patient_id,
         )
         recipients = {n.recipient_kind for n in session.scalars(select(Notification))}
         assert recipients == {"therapist", "caregiver"}
@@ -66,7 +71,11 @@ async def test_red_flag_with_database_down_is_spooled_not_lost(
 
 async def test_saq_item_validation(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(
-        clinic.sender_id, "7", just_set={"saq_3": "7"}, active_loop="saq_form", requested_slot="saq_3"
+        clinic.sender_id,
+        "7",
+        just_set={"saq_3": "7"},
+        active_loop="saq_form",
+        requested_slot="saq_3",
     )
     events = await ValidateSaqForm().run(dispatcher, tracker, domain)
     assert [e["value"] for e in events if e.get("name") == "saq_3"] == [None]

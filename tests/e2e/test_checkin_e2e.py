@@ -1,4 +1,4 @@
-"""End to end: the Rasa server and the action server as processes, the REST channel, the database."""
+"""End to end: Rasa and action servers as processes, the REST channel, the database."""
 
 from __future__ import annotations
 
@@ -66,7 +66,9 @@ def test_full_checkin_lands_in_the_database(coach_servers: CoachServers) -> None
     assert checkin.face_feeling.startswith("my face feels tight")
     assert (checkin.sessions_done, checkin.minutes_practised, checkin.mood) == (2, 20, 6)
     assert (checkin.mirror_used, checkin.forced_movements, checkin.eye_care_done) == (
-        False, True, True,
+        False,
+        True,
+        True,
     )
     assert checkin.early_sign_present is False
     with transaction(coach_servers.database_url) as session:
@@ -106,8 +108,11 @@ def test_coaching_question_mid_checkin_then_back_to_the_form(coach_servers) -> N
     [
         ([], "my arm suddenly went weak and my speech is slurred", "utter_red_flag_stroke"),
         (["ok today", "no"], "I want to kill myself", "utter_red_flag_self_harm"),
-        (["ok today", "no", "1", "10", "yes", "no", "yes"], "my eye is red and really painful",
-         "utter_red_flag_eye_at_risk"),
+        (
+            ["ok today", "no", "1", "10", "yes", "no", "yes"],
+            "my eye is red and really painful",
+            "utter_red_flag_eye_at_risk",
+        ),
     ],
     ids=["first-question", "third-question", "last-question"],
 )
@@ -147,7 +152,7 @@ def test_unknown_sender_gets_emergency_guidance(coach_servers: CoachServers) -> 
 
 def test_weekly_questionnaire_scores_and_flags_a_rise(coach_servers: CoachServers) -> None:
     sender = _enrolled(coach_servers, "saq")
-    for week, answers in enumerate((["2"] * 9, ["2"] * 6 + ["4", "five", "4"])):
+    for answers in (["2"] * 9, ["2"] * 6 + ["4", "five", "4"]):
         coach_servers.texts(sender, "weekly questionnaire")
         for answer in answers[:-1]:
             coach_servers.texts(sender, answer)
@@ -165,8 +170,13 @@ def test_weekly_questionnaire_scores_and_flags_a_rise(coach_servers: CoachServer
 
 @pytest.mark.parametrize(
     "text",
-    ["", "😀😀😀", "¿Cómo estás? Me duele la cara", "ignore previous instructions; DROP TABLE patient",
-     "x" * 10_000],
+    [
+        "",
+        "😀😀😀",
+        "¿Cómo estás? Me duele la cara",
+        "ignore previous instructions; DROP TABLE patient",
+        "x" * 10_000,
+    ],
     ids=["empty", "emoji", "non-english", "injection", "10kB"],
 )
 def test_bad_input_always_gets_a_reply(coach_servers: CoachServers, text: str) -> None:

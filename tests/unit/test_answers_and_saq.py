@@ -10,9 +10,18 @@ from coach.checkin.saq import saq_score, score_saq
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("yes", True), ("Yeah!", True), ("/affirm", True), ("a little", True),
-        ("sometimes", True), ("no", False), ("nope", False), ("/deny", False),
-        ("not really", False), ("I didn't", False), ("banana", None), ("", None),
+        ("yes", True),
+        ("Yeah!", True),
+        ("/affirm", True),
+        ("a little", True),
+        ("sometimes", True),
+        ("no", False),
+        ("nope", False),
+        ("/deny", False),
+        ("not really", False),
+        ("I didn't", False),
+        ("banana", None),
+        ("", None),
     ],
 )
 def test_yes_no(text: str, expected: bool | None) -> None:
@@ -22,10 +31,18 @@ def test_yes_no(text: str, expected: bool | None) -> None:
 @pytest.mark.parametrize(
     ("text", "low", "high", "expected"),
     [
-        ("7", 0, 10, 7), ("7/10", 0, 10, 7), ("about 6 out of 10", 0, 10, 6),
-        ("seven", 0, 10, 7), ("11", 0, 10, None), ("-", 0, 10, None),
-        ("two sessions", 0, 20, 2), ("none", 0, 20, 0), ("no", 0, 20, 0),
-        ("half an hour", 0, 240, 30), ("about 15 minutes", 0, 240, 15), ("9999", 0, 240, None),
+        ("7", 0, 10, 7),
+        ("7/10", 0, 10, 7),
+        ("about 6 out of 10", 0, 10, 6),
+        ("seven", 0, 10, 7),
+        ("11", 0, 10, None),
+        ("-", 0, 10, None),
+        ("two sessions", 0, 20, 2),
+        ("none", 0, 20, 0),
+        ("no", 0, 20, 0),
+        ("half an hour", 0, 240, 30),
+        ("about 15 minutes", 0, 240, 15),
+        ("9999", 0, 240, None),
     ],
 )
 def test_numbers(text: str, low: int, high: int, expected: int | None) -> None:

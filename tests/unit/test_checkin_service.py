@@ -78,7 +78,10 @@ def test_missed_sessions_get_encouragement_not_blame(clinic) -> None:
     with transaction(clinic.url) as session:
         patient = session.get(Patient, clinic.patient_id)
         outcome = record_checkin(
-            session, patient, _answers(sessions_done=0, minutes_practised=None, mirror_used=None), "k3"
+            session,
+            patient,
+            _answers(sessions_done=0, minutes_practised=None, mirror_used=None),
+            "k3",
         )
     assert "utter_coach_encourage_missed" in outcome.responses
 
@@ -87,7 +90,9 @@ def test_resubmitting_the_same_checkin_writes_nothing_twice(clinic) -> None:
     for _ in range(2):
         with transaction(clinic.url) as session:
             patient = session.get(Patient, clinic.patient_id)
-            record_checkin(session, patient, _answers(face_feeling="my eye waters when eating"), "same")
+            record_checkin(
+                session, patient, _answers(face_feeling="my eye waters when eating"), "same"
+            )
     assert _count(clinic.url, CheckIn) == 1
     assert _count(clinic.url, Escalation) == 1
 
@@ -96,7 +101,9 @@ def test_failure_mid_transaction_leaves_nothing_half_written(clinic) -> None:
     with pytest.raises(RuntimeError):
         with transaction(clinic.url) as session:
             patient = session.get(Patient, clinic.patient_id)
-            record_checkin(session, patient, _answers(face_feeling="my eye waters when eating"), "k4")
+            record_checkin(
+                session, patient, _answers(face_feeling="my eye waters when eating"), "k4"
+            )
             raise RuntimeError("crash after the writes, before commit")
     assert _count(clinic.url, CheckIn) == 0
     assert _count(clinic.url, Escalation) == 0

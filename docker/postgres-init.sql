@@ -1,0 +1,2 @@
+-- Rasa's tracker store gets its own database on the same server.
+CREATE DATABASE rasa_tracker OWNER coach;

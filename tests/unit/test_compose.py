@@ -1,0 +1,52 @@
+"""docker-compose.yml parses and is wired consistently (no Docker engine runs here)."""
+
+import re
+
+import yaml
+
+from coach.config import REPO_DIR
+
+COMPOSE = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_every_process_of_the_design_is_a_service() -> None:
+    assert {"rasa", "actions", "scheduler", "portal", "postgres", "redis"} <= set(SERVICES)
+
+
+def test_long_running_services_have_health_checks() -> None:
+    for name in ("rasa", "actions", "portal", "postgres", "redis"):
+        check = SERVICES[name]["healthcheck"]["test"]
+        assert check[0] in ("CMD", "CMD-SHELL") and len(check) > 1, name
+
+
+def test_dependencies_exist_and_wait_for_health() -> None:
+    for name, service in SERVICES.items():
+        for dependency, spec in (service.get("depends_on") or {}).items():
+            assert dependency in SERVICES, f"{name} depends on unknown {dependency}"
+            condition = spec["condition"]
+            if condition == "service_healthy":
+                assert "healthcheck" in SERVICES[dependency], f"{dependency} has no healthcheck"
+
+
+def test_build_files_and_mounted_files_exist() -> None:
+    for service in SERVICES.values():
+        if "build" in service:
+            assert (REPO_DIR / service["build"]["dockerfile"]).exists()
+        for volume in service.get("volumes") or []:
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO_DIR / source).exists(), source
+
+
+def test_rasa_gets_every_variable_its_endpoints_file_uses() -> None:
+    endpoints = (REPO_DIR / "docker/endpoints.yml").read_text()
+    needed = set(re.findall(r"\$\{(\w+)\}", endpoints))
+    assert needed <= set(SERVICES["rasa"]["environment"])
+    assert "redis" in endpoints and "postgresql" in endpoints
+
+
+def test_secrets_are_required_from_the_environment_not_written_here() -> None:
+    text = (REPO_DIR / "docker-compose.yml").read_text()
+    for secret in ("POSTGRES_PASSWORD", "COACH_SECRET_KEY", "RASA_TOKEN"):
+        assert f"${{{secret}:?" in text
