@@ -1,0 +1,1 @@
+"""Notification delivery: rendering from content, email (SMTP), SMS (Twilio REST), webhooks."""

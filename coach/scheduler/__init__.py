@@ -1,0 +1,1 @@
+"""The one scheduler process: check-in prompts, outbox delivery, escalation ladder, reminders."""

@@ -1,0 +1,58 @@
+"""The periodic jobs, as module-level functions (APScheduler stores them by reference)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from coach.scheduler.digest import run_digest
+from coach.scheduler.ladder import run_ladder
+from coach.scheduler.outbox import run_outbox
+from coach.scheduler.reminders import run_caregiver_reminders
+from coach.scheduler.settings import scheduler_settings
+from coach.scheduler.sweep import run_sweep
+from coach.storage.db import session_factory
+
+log = logging.getLogger(__name__)
+
+
+def _run(name: str, runner: Callable[..., Any]) -> Any:
+    settings = scheduler_settings()
+    stats = runner(session_factory(settings.database_url), settings)
+    log.debug("%s: %s", name, stats)
+    return stats
+
+
+def sweep_job() -> Any:
+    """Prompt every patient whose local check-in time has come."""
+    return _run("sweep", run_sweep)
+
+
+def outbox_job() -> Any:
+    """Deliver due outbox messages."""
+    return _run("outbox", run_outbox)
+
+
+def ladder_job() -> Any:
+    """Climb the ladder of unacknowledged escalations."""
+    return _run("ladder", run_ladder)
+
+
+def reminders_job() -> Any:
+    """Queue caregiver reminders for missed check-ins."""
+    return _run("reminders", run_caregiver_reminders)
+
+
+def digest_job() -> Any:
+    """Queue this week's therapist digests."""
+    return _run("digest", run_digest)
+
+
+JOBS: dict[str, Callable[[], Any]] = {
+    "sweep": sweep_job,
+    "outbox": outbox_job,
+    "ladder": ladder_job,
+    "reminders": reminders_job,
+    "digest": digest_job,
+}

@@ -1,0 +1,133 @@
+"""Scheduler and delivery settings, read from environment variables with documented defaults.
+
+Clinic-reviewed policy (ladder timers per severity, acknowledge-link lifetime, caregiver reminder
+rules, all message wording) lives in `coach/content/notifications.yml`; the operational knobs
+below are environment variables.
+
+| variable | default | meaning |
+|---|---|---|
+| SCHEDULER_SWEEP_INTERVAL_S | 60 | how often the due-check-in sweep runs |
+| SCHEDULER_SWEEP_BATCH | 500 | most prompts sent per sweep run (the rest go next run) |
+| SCHEDULER_PROMPT_LEASE_S | 300 | a patient being prompted is not claimed again for this long |
+| SCHEDULER_RASA_CONCURRENCY | 8 | parallel `trigger_intent` calls |
+| SCHEDULER_RASA_TIMEOUT_S | 10 | timeout of one `trigger_intent` call |
+| SCHEDULER_OUTBOX_INTERVAL_S | 2 | how often the outbox is polled (emergency latency budget: 5 s) |
+| SCHEDULER_LADDER_INTERVAL_S | 30 | how often unacknowledged escalations are checked |
+| SCHEDULER_REMINDER_INTERVAL_S | 900 | how often caregiver reminders are checked |
+| SCHEDULER_DIGEST_CRON | mon 08:00 | weekly digest: `<day_of_week> <HH:MM>` in DEFAULT_TIMEZONE |
+| SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest | which periodic jobs this process runs |
+| SCHEDULER_JOBSTORE_URL | DATABASE_URL | APScheduler's persistent job store |
+| OUTBOX_BATCH | 20 | messages claimed per claim query |
+| OUTBOX_CLAIM_LEASE_S | 120 | a claimed message whose claim is older than this is retried |
+| OUTBOX_MAX_ATTEMPTS | 8 | failures before a message is dead-lettered (and escalated) |
+| OUTBOX_BACKOFF_BASE_S | 10 | first retry delay; doubles per attempt |
+| OUTBOX_BACKOFF_MAX_S | 1800 | retry delay cap |
+| OUTBOX_JITTER | 0.2 | ± fraction of random jitter on every retry delay |
+| OUTBOX_DRAIN_BUDGET_S | 10 | one outbox run stops claiming after this long |
+| CLINIC_BACKUP_EMAIL | (empty) | clinic's backup contact: ladder top step and dead-letter alerts |
+| ACK_BASE_URL | http://127.0.0.1:8010 | public base URL of the acknowledge endpoint |
+| ACK_SERVER_PORT | 8010 | port of the built-in acknowledge endpoint (0 = do not serve) |
+| ACK_SERVER_HOST | 127.0.0.1 | bind address of the built-in acknowledge endpoint |
+
+Delivery channel settings (SMTP, Twilio, webhook) are in `coach.notify.settings`.
+The lease must exceed the send timeout (NOTIFY_TIMEOUT_S) so that a live sender never loses its
+claim to another scheduler mid-send.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from coach.config import get_settings
+
+DEFAULT_SWEEP_INTERVAL_S = 60.0
+DEFAULT_SWEEP_BATCH = 500
+DEFAULT_PROMPT_LEASE_S = 300.0
+DEFAULT_RASA_CONCURRENCY = 8
+DEFAULT_RASA_TIMEOUT_S = 10.0
+DEFAULT_OUTBOX_INTERVAL_S = 2.0
+DEFAULT_LADDER_INTERVAL_S = 30.0
+DEFAULT_REMINDER_INTERVAL_S = 900.0
+DEFAULT_DIGEST_CRON = "mon 08:00"
+DEFAULT_JOBS = "sweep,outbox,ladder,reminders,digest"
+DEFAULT_OUTBOX_BATCH = 20
+DEFAULT_CLAIM_LEASE_S = 120.0
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_BACKOFF_BASE_S = 10.0
+DEFAULT_BACKOFF_MAX_S = 1800.0
+DEFAULT_JITTER = 0.2
+DEFAULT_DRAIN_BUDGET_S = 10.0
+DEFAULT_ACK_BASE_URL = "http://127.0.0.1:8010"
+DEFAULT_ACK_PORT = 8010
+DEFAULT_ACK_HOST = "127.0.0.1"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    return float(raw) if raw else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """Operational knobs of the scheduler process (see the module docstring)."""
+
+    database_url: str
+    jobstore_url: str
+    jobs: tuple[str, ...]
+    sweep_interval_s: float
+    sweep_batch: int
+    prompt_lease_s: float
+    rasa_concurrency: int
+    rasa_timeout_s: float
+    outbox_interval_s: float
+    ladder_interval_s: float
+    reminder_interval_s: float
+    digest_cron: str
+    outbox_batch: int
+    claim_lease_s: float
+    max_attempts: int
+    backoff_base_s: float
+    backoff_max_s: float
+    jitter: float
+    drain_budget_s: float
+    clinic_backup_email: str
+    ack_base_url: str
+    ack_port: int
+    ack_host: str
+
+
+def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
+    """Read the scheduler settings from the environment (not cached: tests change env)."""
+    url = database_url or os.environ.get("DATABASE_URL") or get_settings().database_url
+    jobs = os.environ.get("SCHEDULER_JOBS", DEFAULT_JOBS)
+    return SchedulerSettings(
+        database_url=url,
+        jobstore_url=os.environ.get("SCHEDULER_JOBSTORE_URL", "") or url,
+        jobs=tuple(j.strip() for j in jobs.split(",") if j.strip()),
+        sweep_interval_s=_float("SCHEDULER_SWEEP_INTERVAL_S", DEFAULT_SWEEP_INTERVAL_S),
+        sweep_batch=_int("SCHEDULER_SWEEP_BATCH", DEFAULT_SWEEP_BATCH),
+        prompt_lease_s=_float("SCHEDULER_PROMPT_LEASE_S", DEFAULT_PROMPT_LEASE_S),
+        rasa_concurrency=_int("SCHEDULER_RASA_CONCURRENCY", DEFAULT_RASA_CONCURRENCY),
+        rasa_timeout_s=_float("SCHEDULER_RASA_TIMEOUT_S", DEFAULT_RASA_TIMEOUT_S),
+        outbox_interval_s=_float("SCHEDULER_OUTBOX_INTERVAL_S", DEFAULT_OUTBOX_INTERVAL_S),
+        ladder_interval_s=_float("SCHEDULER_LADDER_INTERVAL_S", DEFAULT_LADDER_INTERVAL_S),
+        reminder_interval_s=_float("SCHEDULER_REMINDER_INTERVAL_S", DEFAULT_REMINDER_INTERVAL_S),
+        digest_cron=os.environ.get("SCHEDULER_DIGEST_CRON", DEFAULT_DIGEST_CRON),
+        outbox_batch=_int("OUTBOX_BATCH", DEFAULT_OUTBOX_BATCH),
+        claim_lease_s=_float("OUTBOX_CLAIM_LEASE_S", DEFAULT_CLAIM_LEASE_S),
+        max_attempts=_int("OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS),
+        backoff_base_s=_float("OUTBOX_BACKOFF_BASE_S", DEFAULT_BACKOFF_BASE_S),
+        backoff_max_s=_float("OUTBOX_BACKOFF_MAX_S", DEFAULT_BACKOFF_MAX_S),
+        jitter=_float("OUTBOX_JITTER", DEFAULT_JITTER),
+        drain_budget_s=_float("OUTBOX_DRAIN_BUDGET_S", DEFAULT_DRAIN_BUDGET_S),
+        clinic_backup_email=os.environ.get("CLINIC_BACKUP_EMAIL", ""),
+        ack_base_url=os.environ.get("ACK_BASE_URL", DEFAULT_ACK_BASE_URL).rstrip("/"),
+        ack_port=_int("ACK_SERVER_PORT", DEFAULT_ACK_PORT),
+        ack_host=os.environ.get("ACK_SERVER_HOST", DEFAULT_ACK_HOST),
+    )

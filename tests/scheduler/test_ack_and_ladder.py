@@ -1,0 +1,219 @@
+"""Acknowledge link + endpoint + CLI; the escalation ladder; caregiver reminders; the digest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import urlopen
+
+import pytest
+from conftest import free_port
+from factories import caregiver, escalate, patient, therapist
+from sqlalchemy import select
+
+from coach.notify.ack_link import ExpiredToken, InvalidToken, make_token, verify_token
+from coach.scheduler.ack_server import serve_in_thread
+from coach.scheduler.digest import run_digest
+from coach.scheduler.escalations_cli import main as escalations_main
+from coach.scheduler.ladder import run_ladder
+from coach.scheduler.reminders import run_caregiver_reminders
+from coach.scheduler.settings import scheduler_settings
+from coach.storage.db import session_factory, transaction
+from coach.storage.models import CheckIn, Escalation, Notification
+
+REPO = Path(__file__).resolve().parents[2]
+UTC = timezone.utc
+
+
+def test_token_roundtrip_expiry_and_forgery() -> None:
+    now = datetime(2026, 7, 1, tzinfo=UTC)
+    token, expires = make_token(7, "therapist:3", now=now, ttl=timedelta(hours=1))
+    claim = verify_token(token, now=now + timedelta(minutes=59))
+    assert (claim.escalation_id, claim.recipient, claim.expires_at) == (7, "therapist:3", expires)
+    with pytest.raises(ExpiredToken) as expired:
+        verify_token(token, now=now + timedelta(hours=1))
+    assert expired.value.escalation_id == 7
+    body, _, sig = token.partition(".")
+    forged_body, _ = make_token(8, "therapist:3", now=now)
+    with pytest.raises(InvalidToken):
+        verify_token(f"{forged_body.partition('.')[0]}.{sig}", now=now)
+    with pytest.raises(InvalidToken):
+        verify_token(token, now=now, secret="another-key")
+    with pytest.raises(InvalidToken):
+        verify_token(body, now=now)
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _post(url: str, token: str) -> tuple[int, str]:
+    try:
+        with urlopen(url, data=urlencode({"token": token}).encode(), timeout=10) as response:
+            return response.status, response.read().decode()
+    except HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_ack_endpoint_confirm_then_acknowledge(db_url: str) -> None:
+    with transaction(db_url) as s:
+        esc = escalate(s, patient(s, therapist_row=therapist(s)), "eye_at_risk", "esc-ack")
+        esc_id = esc.id
+    port = free_port()
+    server = serve_in_thread("127.0.0.1", port, db_url)
+    base = f"http://127.0.0.1:{port}/ack"
+    try:
+        token, _ = make_token(esc_id, "therapist:1")
+        status, page = _get(f"{base}?token={token}")
+        assert status == 200 and '<form method="post">' in page and "Eye at risk" in page
+        with session_factory(db_url)() as s:  # a GET (mail scanner prefetch) changes nothing
+            assert s.get(Escalation, esc_id).status == "open"  # type: ignore[union-attr]
+        status, page = _post(base, token)
+        assert status == 200 and "acknowledged by link:therapist:1" in page
+        status, page = _post(base, token)
+        assert status == 200 and "already acknowledged" in page
+        expired, _ = make_token(esc_id, "therapist:1", ttl=timedelta(seconds=-1))
+        status, page = _get(f"{base}?token={expired}")
+        assert status == 410 and "expired" in page
+        status, page = _get(f"{base}?token={token[:-3]}xyz")
+        assert status == 403 and "not valid" in page
+    finally:
+        server.shutdown()
+    with session_factory(db_url)() as s:
+        row = s.get(Escalation, esc_id)
+        assert row is not None and row.status == "acknowledged"
+        assert row.acknowledged_by == "link:therapist:1"
+
+
+def test_escalations_cli_list_and_ack(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with transaction(sqlite_url) as s:
+        esc_id = escalate(s, patient(s, therapist_row=therapist(s)), "stroke", "esc-cli").id
+    assert escalations_main(["--database-url", sqlite_url, "list"]) == 0
+    assert "emergency" in capsys.readouterr().out
+    assert escalations_main(["--database-url", sqlite_url, "ack", str(esc_id), "--by", "dr"]) == 0
+    assert f"escalation {esc_id} acknowledged by dr" in capsys.readouterr().out
+    assert escalations_main(["--database-url", sqlite_url, "ack", "999"]) == 1
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coach.cli",
+            "escalations",
+            "list",
+            "--all",
+            "--database-url",
+            sqlite_url,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "acknowledged" in result.stdout
+
+
+def test_ladder_renotifies_then_reaches_backup_unless_acknowledged(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLINIC_BACKUP_EMAIL", "clinic@clinic.test")
+    with transaction(db_url) as s:
+        t = therapist(s, backup_email="backup@clinic.test", phone="+15550001")
+        p = patient(s, therapist_row=t)
+        emergency = escalate(s, p, "stroke", "esc-e")
+        urgent = escalate(s, p, "eye_at_risk", "esc-u")
+        created = emergency.created_at
+        ids = (emergency.id, urgent.id)
+    factory = session_factory(db_url)
+    settings = scheduler_settings(db_url)
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+
+    assert run_ladder(factory, settings, now=created + timedelta(minutes=1)).stepped == 0
+    # emergency: step 1 after 5 min (therapist email + sms); urgent waits 30 min
+    stats = run_ladder(factory, settings, now=created + timedelta(minutes=5, seconds=1))
+    assert (stats.stepped, stats.notifications) == (1, 2)
+    assert run_ladder(factory, settings, now=created + timedelta(minutes=6)).stepped == 0
+    # step 2 after a further 10 min: the therapist's backup and the clinic
+    stats = run_ladder(factory, settings, now=created + timedelta(minutes=16))
+    assert (stats.stepped, stats.notifications) == (1, 2)
+    # the urgent one is acknowledged before its first step: its ladder stops
+    assert escalations_main(["--database-url", db_url, "ack", str(ids[1])]) == 0
+    assert run_ladder(factory, settings, now=created + timedelta(hours=3)).stepped == 0
+    with factory() as s:
+        rows = s.execute(
+            select(Notification.template, Notification.address).where(
+                Notification.escalation_id == ids[0],
+                Notification.template != "escalation_emergency",
+            )
+        ).all()
+        assert sorted(rows) == [
+            ("escalation_backup", "backup@clinic.test"),
+            ("escalation_backup", "clinic@clinic.test"),
+            ("escalation_reminder", "+15550001"),
+            ("escalation_reminder", "ther1@clinic.test"),
+        ]
+        assert s.get(Escalation, ids[0]).ladder_step == 2  # type: ignore[union-attr]
+
+
+def test_caregiver_missed_checkin_reminder_only_with_consent(db_url: str) -> None:
+    today = date(2026, 7, 1)
+    with transaction(db_url) as s:
+        missed = patient(s, "Ann Missed", at=time(9, 0), last_prompted_on=today)
+        done = patient(s, "Bob Done", at=time(9, 0), last_prompted_on=today)
+        caregiver(s, missed, ["missed_checkin"], email="ann-carer@home.test")
+        caregiver(s, missed, ["emergency"], email="ann-other@home.test")
+        caregiver(s, done, ["missed_checkin"], email="bob-carer@home.test")
+        s.add(
+            CheckIn(
+                patient_id=done.id,
+                submission_key="k1",
+                completed_at=datetime(2026, 7, 1, 9, 30, tzinfo=UTC),
+            )
+        )
+    factory = session_factory(db_url)
+    settings = scheduler_settings(db_url)
+    # London 14:00 BST: less than 6 h after 09:00 → nothing yet
+    assert (
+        run_caregiver_reminders(factory, settings, now=datetime(2026, 7, 1, 13, tzinfo=UTC)).queued
+        == 0
+    )
+    now = datetime(2026, 7, 1, 15, 30, tzinfo=UTC)  # 16:30 BST
+    assert run_caregiver_reminders(factory, settings, now=now).queued == 1
+    assert run_caregiver_reminders(factory, settings, now=now).queued == 0  # once a day
+    with factory() as s:
+        row = s.scalars(select(Notification)).one()
+        assert (row.address, row.template) == ("ann-carer@home.test", "caregiver_missed_checkin")
+
+
+def test_weekly_digest_once_per_therapist_per_week(db_url: str, smtp_sink, fast_delivery) -> None:
+    from coach.scheduler.outbox import run_outbox
+
+    with transaction(db_url) as s:
+        t = therapist(s)
+        p = patient(s, "Ada Lovelace", therapist_row=t)
+        s.add(
+            CheckIn(
+                patient_id=p.id,
+                submission_key="k1",
+                mood=6,
+                completed_at=datetime.now(UTC) - timedelta(days=1),
+            )
+        )
+        escalate(s, p, "low_mood", "esc-d")
+    factory = session_factory(db_url)
+    settings = scheduler_settings(db_url)
+    assert run_digest(factory, settings).queued == 1
+    assert run_digest(factory, settings).queued == 0
+    run_outbox(factory, settings, max_batches=5)
+    digest = next(
+        m for m in smtp_sink.messages if m["X-Coach-Idempotency-Key"].startswith("digest:")
+    )
+    text = digest.get_body(("plain",)).get_content()
+    assert "Ada Lovelace: 1 check-ins, mean mood 6, latest SAQ -, open alerts 1" in text
