@@ -13,6 +13,7 @@ from coach.scheduler.reminders import run_caregiver_reminders
 from coach.scheduler.settings import scheduler_settings
 from coach.scheduler.sweep import run_sweep
 from coach.storage.db import session_factory
+from coach.triage.spool import replay_spool
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ def reminders_job() -> Any:
     return _run("reminders", run_caregiver_reminders)
 
 
+def spool_job() -> Any:
+    """Replay red flags spooled while the database was unreachable."""
+    settings = scheduler_settings()
+    return replay_spool(session_factory(settings.database_url))
+
+
 def digest_job() -> Any:
     """Queue this week's therapist digests."""
     return _run("digest", run_digest)
@@ -55,4 +62,5 @@ JOBS: dict[str, Callable[[], Any]] = {
     "ladder": ladder_job,
     "reminders": reminders_job,
     "digest": digest_job,
+    "spool": spool_job,
 }

@@ -51,6 +51,7 @@ def _trigger(name: str, settings: SchedulerSettings) -> Any:
     seconds = {
         "sweep": settings.sweep_interval_s,
         "outbox": settings.outbox_interval_s,
+        "spool": settings.outbox_interval_s,
         "ladder": settings.ladder_interval_s,
         "reminders": settings.reminder_interval_s,
     }[name]

@@ -10,9 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from coach.content import load_content
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
-from coach.triage.escalation import EscalationRequest, raise_escalation
+from coach.triage.escalation import raise_escalation
 from coach.triage.red_flags import detect_red_flags
-from coach.triage.spool import spool_escalation
+from coach.triage.spool import red_flag_request, spool_escalation
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +50,12 @@ def handle_red_flag(
             patient = patient_for_sender(session, channel, sender_id)
             enrolled = patient is not None
             locale = patient.locale if patient else None
-            for flag_kind in kinds:
+            for kind in kinds:
+                matched = [f.evidence for f in flags if f.kind == kind]
                 raise_escalation(
                     session,
                     patient,
-                    EscalationRequest(
-                        kind=flag_kind,
-                        idempotency_key=f"red_flag:{flag_kind}:{channel}:{sender_id}:{message_id}",
-                        evidence={
-                            "source": "message",
-                            "text": text[:1000],
-                            "matched": [f.evidence for f in flags if f.kind == flag_kind],
-                            "channel": channel,
-                            "sender_id": sender_id if patient is None else None,
-                        },
-                    ),
+                    red_flag_request(kind, text, channel, sender_id, message_id, enrolled, matched),
                 )
         recorded = True
     except SQLAlchemyError as error:
@@ -76,6 +67,7 @@ def handle_red_flag(
                 "channel": channel,
                 "sender_id": sender_id,
                 "message_id": message_id,
+                "matched": [f.evidence for f in flags],
             }
         )
     numbers = locale_numbers(locale)

@@ -90,3 +90,26 @@ async def test_saq_submit_scores_and_stores(clinic, dispatcher, domain) -> None:
     assert dispatcher.messages[0]["saq_score"] == "60"
     with transaction(clinic.url) as session:
         assert session.scalars(select(QuestionnaireResponse.score)).all() == [60.0]
+
+
+async def test_spooled_red_flag_is_replayed_once_the_database_is_back(
+    clinic, dispatcher, domain, monkeypatch
+) -> None:
+    from coach.config import get_settings
+    from coach.storage.db import session_factory
+    from coach.triage.spool import replay_spool
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    tracker = make_tracker(clinic.sender_id, "I want to end my life", intent="red_flag")
+    await ActionHandleRedFlag().run(dispatcher, tracker, domain)
+    monkeypatch.setenv("DATABASE_URL", clinic.url)
+    get_settings.cache_clear()
+
+    assert replay_spool(session_factory(clinic.url)) == 1
+    assert replay_spool(session_factory(clinic.url)) == 0  # nothing twice
+    assert not spool_path().exists()
+    with transaction(clinic.url) as session:
+        escalation = session.scalars(select(Escalation)).one()
+        assert (escalation.kind, escalation.patient_id) == ("self_harm", clinic.patient_id)
+        assert {n.recipient_kind for n in escalation.notifications} == {"therapist", "caregiver"}

@@ -1,0 +1,207 @@
+"""Decodes a clip with OpenCV and tracks the face with MediaPipe Face Mesh (refined landmarks)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from coach.clips.config import ClipConfig
+from coach.clips.errors import Code, reject
+from coach.clips.validation import VideoInfo
+
+N_LANDMARKS = 478  # 468 mesh points + 10 iris points with refine_landmarks=True
+LUMA_BGR = np.array([0.114, 0.587, 0.299])  # Rec. 601 luma weights, BGR order
+
+REFERENCE, FAST = "reference", "fast"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TrackPlan:
+    """Which frames are analysed (one per `period_s`; 0 = every frame) and at what size."""
+
+    period_s: float
+    scale: float
+    static_image_mode: bool
+    mode: str
+
+
+class FrameSampler:
+    """Keeps the first frame of each `period_s` slot of presentation time (all if 0)."""
+
+    SLOT_EPSILON = 1e-6  # a timestamp exactly on a slot boundary opens the new slot
+
+    def __init__(self, period_s: float) -> None:
+        self.period_s = period_s
+        self._last_slot = -1
+
+    def take(self, t: float) -> bool:
+        """Whether the frame at time t (s from the first frame) is analysed."""
+        if self.period_s <= 0:
+            return True
+        slot = math.floor(t / self.period_s + self.SLOT_EPSILON)
+        if slot > self._last_slot:
+            self._last_slot = slot
+            return True
+        return False
+
+
+@dataclass
+class FaceTrack:
+    """Per analysed frame: time, landmarks of the main face (pixels), face count, luminance."""
+
+    times: np.ndarray
+    points: np.ndarray
+    face_counts: np.ndarray
+    luminance: np.ndarray
+    frames_decoded: int
+    duration_s: float
+    frame_size: tuple[int, int]
+    plan: TrackPlan
+
+    @property
+    def found(self) -> np.ndarray:
+        """Mask of frames where a face was found."""
+        return self.face_counts > 0
+
+
+def plan_tracking(info: VideoInfo, config: ClipConfig, reference: bool) -> TrackPlan:
+    """Every frame at full size in static-image mode (reference), or sampled and downscaled."""
+    if reference:
+        return TrackPlan(period_s=0.0, scale=1.0, static_image_mode=True, mode=REFERENCE)
+    period = 1.0 / config.sampling.target_fps
+    scale = min(1.0, config.sampling.max_side_px / max(info.width, info.height))
+    return TrackPlan(period, scale, static_image_mode=not config.mesh.tracking, mode=FAST)
+
+
+class FrameClock:
+    """Presentation time of each grabbed frame, from the container's timestamps.
+
+    Falls back to the nominal frame interval when timestamps do not increase (some streams),
+    so variable-frame-rate phone and browser clips keep their real timing.
+    """
+
+    MS = 1000.0
+
+    def __init__(self, capture: cv2.VideoCapture, interval_s: float) -> None:
+        self.capture, self.interval_s = capture, interval_s
+        self._first: float | None = None
+        self._last = -math.inf
+
+    def now(self) -> float:
+        """Seconds since the first frame for the frame just grabbed."""
+        raw = self.capture.get(cv2.CAP_PROP_POS_MSEC) / self.MS
+        if self._first is None:
+            self._first = raw
+        t = raw - self._first
+        if not t > self._last:
+            t = (self._last + self.interval_s) if self._last > -math.inf else 0.0
+        self._last = t
+        return t
+
+
+def new_face_mesh(config: ClipConfig, static_image_mode: bool) -> Any:
+    """A Face Mesh with refined landmarks; the model comes from the mediapipe wheel."""
+    from mediapipe.python.solutions import face_mesh
+
+    return face_mesh.FaceMesh(
+        static_image_mode=static_image_mode,
+        max_num_faces=config.mesh.max_num_faces,
+        refine_landmarks=True,
+        min_detection_confidence=config.mesh.min_detection_confidence,
+        min_tracking_confidence=config.mesh.min_tracking_confidence,
+    )
+
+
+def mesh_input(frame_bgr: np.ndarray, scale: float) -> np.ndarray:
+    """The RGB image Face Mesh sees: downscaled if asked."""
+    if scale < 1.0:
+        height, width = frame_bgr.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        frame_bgr = cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+
+
+def main_face(faces: list[Any], width: int, height: int) -> np.ndarray:
+    """Landmarks (478×3, pixels; z in x units) of the largest face found."""
+    best, best_area = None, -1.0
+    for face in faces:
+        pts = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float32)
+        area = float(np.ptp(pts[:, 0]) * np.ptp(pts[:, 1]))
+        if area > best_area:
+            best, best_area = pts, area
+    if best is None:
+        raise ValueError("no face landmarks given")
+    best[:, 0] *= width
+    best[:, 1] *= height
+    best[:, 2] *= width
+    return best
+
+
+def frame_luminance(frame_bgr: np.ndarray, stride: int) -> float:
+    """Mean luma (0-255) from every `stride`-th pixel row and column."""
+    height, width = frame_bgr.shape[:2]
+    size = (max(1, width // stride), max(1, height // stride))
+    sparse = cv2.resize(frame_bgr, size, interpolation=cv2.INTER_NEAREST)
+    return float(np.dot(cv2.mean(sparse)[:3], LUMA_BGR))
+
+
+def track_face(
+    capture: cv2.VideoCapture,
+    info: VideoInfo,
+    config: ClipConfig,
+    plan: TrackPlan,
+    progress: Progress | None = None,
+) -> FaceTrack:
+    """Decode the clip, run Face Mesh on the planned frames, collect landmarks and light."""
+    limits = config.limits
+    nominal_fps = info.fps or limits.max_fps
+    max_frames = math.ceil(limits.max_duration_s * nominal_fps) + 1
+    expected = info.frame_count or max_frames
+    clock, sampler = FrameClock(capture, 1.0 / nominal_fps), FrameSampler(plan.period_s)
+    times, points, counts, luma = [], [], [], []
+    size = (info.width, info.height)
+    index, t = 0, 0.0
+    with new_face_mesh(config, plan.static_image_mode) as mesh:
+        while capture.grab():
+            t = clock.now()
+            if index >= max_frames or t > limits.max_duration_s:
+                raise reject(config.messages["retake"], Code.TOO_LONG, seconds=round(t, 2))
+            index += 1
+            if not sampler.take(t):
+                continue
+            ok, frame = capture.retrieve()
+            if not ok:
+                continue
+            rgb = mesh_input(frame, plan.scale)
+            size = (rgb.shape[1], rgb.shape[0])
+            faces = mesh.process(rgb).multi_face_landmarks or []
+            times.append(t)
+            counts.append(len(faces))
+            luma.append(frame_luminance(frame, config.sampling.luminance_stride_px))
+            points.append(main_face(faces, *size) if faces else None)
+            if progress is not None:
+                progress(min(index, expected), expected)
+    if progress is not None:
+        progress(expected, expected)
+    stacked = np.full((len(points), N_LANDMARKS, 3), np.nan, dtype=np.float32)
+    for i, pts in enumerate(points):
+        if pts is not None:
+            stacked[i] = pts
+    interval = t / (index - 1) if index > 1 else 1.0 / nominal_fps
+    return FaceTrack(
+        times=np.asarray(times, dtype=np.float64),
+        points=stacked,
+        face_counts=np.asarray(counts, dtype=np.int16),
+        luminance=np.asarray(luma, dtype=np.float64),
+        frames_decoded=index,
+        duration_s=t + interval if index else 0.0,
+        frame_size=size,
+        plan=plan,
+    )

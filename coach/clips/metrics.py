@@ -1,0 +1,229 @@
+"""Per-side synkinesis and movement metrics, Auto-eFACE style ratios and flags.
+
+Percent units: eye values are % of that eye's own opening at rest; mouth-corner excursions and
+brow raises are % of the inter-canthal width (ICW).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from coach.clips.config import ClipConfig
+from coach.clips.phases import ProtocolPhases
+from coach.clips.signals import SIDES, FaceSignals
+
+PERCENT = 100.0
+FULL_SCORE = 100.0  # Auto-eFACE: 100 = no ocular synkinesis
+MOVEMENTS = {  # weakness compares these amplitudes between the sides
+    "mouth_excursion_smile_pct": "movement_ratio_smile_pct",
+    "brow_raise_pct": "movement_ratio_brow_pct",
+    "eye_closure_pct": "movement_ratio_eye_closure_pct",
+}
+
+
+@dataclass
+class SideMetrics:
+    """One side's measurements (None = not measurable)."""
+
+    rest_aperture_pct: float | None = None
+    eye_closure_pct: float | None = None
+    eye_narrowing_smile_pct: float | None = None
+    eye_narrowing_pucker_pct: float | None = None
+    mouth_excursion_closure_pct: float | None = None
+    mouth_excursion_smile_pct: float | None = None
+    mouth_excursion_pucker_pct: float | None = None
+    brow_raise_pct: float | None = None
+
+
+@dataclass
+class Flags:
+    """Sides showing each sign."""
+
+    ocular_synkinesis: list[str] = field(default_factory=list)
+    oral_synkinesis: list[str] = field(default_factory=list)
+    weakness: list[str] = field(default_factory=list)
+
+    @property
+    def synkinesis(self) -> bool:
+        """Any synkinesis sign on any side."""
+        return bool(self.ocular_synkinesis or self.oral_synkinesis)
+
+
+@dataclass
+class Metrics:
+    """Per-side metrics, whole-face ratios and the side the ratios were taken for."""
+
+    per_side: dict[str, SideMetrics]
+    overall: dict[str, float | None]
+    assessed_side: str | None
+    affected_side_given: bool
+
+    def flat(self) -> dict[str, float | None]:
+        """Flat `name.side` / `name` mapping (the form stored and compared with a baseline)."""
+        flat: dict[str, float | None] = {}
+        for side, metrics in self.per_side.items():
+            for name, value in asdict(metrics).items():
+                flat[f"{name}.{side}"] = value
+        flat.update(self.overall)
+        return flat
+
+
+def other(side: str) -> str:
+    """The opposite side."""
+    return SIDES[1 - SIDES.index(side)]
+
+
+def _median(values: np.ndarray) -> float | None:
+    """Median of the finite values, None if there are none."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if len(finite) else None
+
+
+def side_metrics(
+    signals: FaceSignals, phases: ProtocolPhases, side: str, eye_ok: bool
+) -> SideMetrics:
+    """Eye narrowing, mouth-corner excursion and brow raise of one side per phase."""
+    moves, rest = phases.movements, phases.rest.hold
+    result = SideMetrics()
+    aperture = signals.aperture[side]
+    rest_aperture = _median(aperture[rest])
+    if eye_ok and rest_aperture:
+
+        def narrowing(phase: str) -> float | None:
+            value = _median(aperture[moves[phase].hold])
+            return None if value is None else PERCENT * (1 - value / rest_aperture)
+
+        result.rest_aperture_pct = PERCENT * rest_aperture
+        result.eye_closure_pct = narrowing("eye_closure")
+        result.eye_narrowing_smile_pct = narrowing("smile")
+        result.eye_narrowing_pucker_pct = narrowing("pucker")
+    corner = signals.corner[side]
+    rest_corner = np.nanmedian(corner[rest], axis=0)
+
+    def excursion(phase: str) -> float | None:
+        distances = np.hypot(*(corner[moves[phase].hold] - rest_corner).T)
+        value = _median(distances)
+        return None if value is None else PERCENT * value
+
+    result.mouth_excursion_closure_pct = excursion("eye_closure")
+    result.mouth_excursion_smile_pct = excursion("smile")
+    result.mouth_excursion_pucker_pct = excursion("pucker")
+    brow = signals.brow[side]
+    raised, at_rest = _median(brow[moves["brow_raise"].hold]), _median(brow[rest])
+    if raised is not None and at_rest is not None:
+        result.brow_raise_pct = PERCENT * (raised - at_rest)
+    return result
+
+
+def _opening_ratio(per_side: dict[str, SideMetrics], affected: str, name: str) -> float | None:
+    """Affected/healthy eye opening during a movement, each relative to its own rest (%)."""
+    narrow_a = getattr(per_side[affected], name)
+    narrow_h = getattr(per_side[other(affected)], name)
+    if narrow_a is None or narrow_h is None or narrow_h >= PERCENT:
+        return None
+    return PERCENT * (PERCENT - narrow_a) / (PERCENT - narrow_h)
+
+
+def ocular_score(per_side: dict[str, SideMetrics], affected: str) -> dict[str, float | None]:
+    """Auto-eFACE ocular synkinesis: min(opening ratio in smile, in pucker), capped at 100."""
+    smile = _opening_ratio(per_side, affected, "eye_narrowing_smile_pct")
+    pucker = _opening_ratio(per_side, affected, "eye_narrowing_pucker_pct")
+    ratios = [r for r in (smile, pucker) if r is not None]
+    score = min(FULL_SCORE, *ratios) if ratios else None
+    return {
+        "ocular_synkinesis_score": score,
+        "eye_opening_ratio_smile_pct": smile,
+        "eye_opening_ratio_pucker_pct": pucker,
+    }
+
+
+def movement_ratios(
+    per_side: dict[str, SideMetrics], affected: str | None, config: ClipConfig
+) -> dict[str, float | None]:
+    """Affected/healthy amplitude (%) per movement; weaker/stronger when no side is given."""
+    strong_min = config.flags.weakness["min_strong_side"]
+    ratios: dict[str, float | None] = {}
+    for amplitude, ratio_name in MOVEMENTS.items():
+        values = {s: getattr(per_side[s], amplitude) for s in SIDES}
+        ratios[ratio_name] = None
+        if any(v is None for v in values.values()):
+            continue
+        if affected is None:
+            weak, strong = sorted(SIDES, key=lambda s: values[s])
+        else:
+            weak, strong = affected, other(affected)
+        if values[strong] >= strong_min[amplitude]:
+            ratios[ratio_name] = PERCENT * max(0.0, values[weak]) / values[strong]
+    return ratios
+
+
+def compute_metrics(
+    signals: FaceSignals,
+    phases: ProtocolPhases,
+    eyes_measurable: dict[str, bool],
+    affected_side: str | None,
+    config: ClipConfig,
+) -> Metrics:
+    """All metrics; without a given affected side, the ocular score is the worse side's."""
+    per_side = {s: side_metrics(signals, phases, s, eyes_measurable[s]) for s in SIDES}
+    if affected_side is not None:
+        assessed = affected_side
+    else:
+        scores = {s: ocular_score(per_side, s)["ocular_synkinesis_score"] for s in SIDES}
+        known = [s for s in SIDES if scores[s] is not None]
+        assessed = min(known, key=lambda s: scores[s]) if known else None  # type: ignore[arg-type]
+    overall: dict[str, float | None] = {
+        "ocular_synkinesis_score": None,
+        "eye_opening_ratio_smile_pct": None,
+        "eye_opening_ratio_pucker_pct": None,
+    }
+    if assessed is not None:
+        overall.update(ocular_score(per_side, assessed))
+    overall.update(movement_ratios(per_side, affected_side, config))
+    return Metrics(per_side, overall, assessed, affected_side is not None)
+
+
+def _exceeds(value: float | None, threshold: float) -> bool:
+    """value is known and at least threshold."""
+    return value is not None and value >= threshold
+
+
+def _weak(per_side: dict[str, SideMetrics], side: str, config: ClipConfig) -> bool:
+    """At least `min_movements` movements under `ratio_max` of the other side's."""
+    cfg = config.flags.weakness
+    count = 0
+    for amplitude in MOVEMENTS:
+        mine = getattr(per_side[side], amplitude)
+        theirs = getattr(per_side[other(side)], amplitude)
+        if mine is None or theirs is None or theirs < cfg["min_strong_side"][amplitude]:
+            continue
+        count += mine < cfg["ratio_max"] * theirs
+    return count >= cfg["min_movements"]
+
+
+def compute_flags(metrics: Metrics, config: ClipConfig) -> Flags:
+    """Ocular synkinesis, oral synkinesis and weakness, per side."""
+    per_side, cfg = metrics.per_side, config.flags
+    flags = Flags(weakness=[s for s in SIDES if _weak(per_side, s, config)])
+    for side in SIDES:
+        mine, theirs = per_side[side], per_side[other(side)]
+        pucker = _exceeds(mine.eye_narrowing_pucker_pct, cfg.ocular["pucker_narrowing_min_pct"])
+        smile_gap = None
+        if mine.eye_narrowing_smile_pct is not None and theirs.eye_narrowing_smile_pct is not None:
+            smile_gap = mine.eye_narrowing_smile_pct - theirs.eye_narrowing_smile_pct
+        smile = _exceeds(smile_gap, cfg.ocular["smile_asymmetry_min_pct"])
+        if pucker or (smile and other(side) not in flags.weakness):
+            flags.ocular_synkinesis.append(side)
+        closure, closure_other = (
+            mine.mouth_excursion_closure_pct,
+            theirs.mouth_excursion_closure_pct,
+        )
+        if (
+            _exceeds(closure, cfg.oral["closure_excursion_min_pct"])
+            and closure_other is not None
+            and closure - closure_other >= cfg.oral["closure_asymmetry_min_pct"]  # type: ignore[operator]
+        ):
+            flags.oral_synkinesis.append(side)
+    return flags

@@ -1,0 +1,112 @@
+"""Quality gates: light, one face found often enough, head pose and motion, eye stability."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coach.clips.config import ClipConfig
+from coach.clips.errors import Code, reject
+from coach.clips.landmarks import FaceTrack
+from coach.clips.phases import ProtocolPhases
+from coach.clips.signals import SIDES, FaceSignals
+
+MAD_TO_SD = 1.4826  # robust SD from the median absolute deviation (normal data)
+
+
+@dataclass
+class QualityReport:
+    """What the gates measured; `warnings` lists codes that left some metrics out."""
+
+    face_fraction: float = 0.0
+    multi_face_fraction: float = 0.0
+    luminance: float = 0.0
+    yaw_deg: float | None = None
+    pitch_deg: float | None = None
+    motion_fraction: float | None = None
+    eye_jitter_pct: dict[str, float | None] = field(default_factory=dict)
+    eyes_measurable: dict[str, bool] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_light_and_faces(track: FaceTrack, config: ClipConfig, quality: QualityReport) -> None:
+    """too_dark, no_face and multiple_faces gates (in that order)."""
+    cfg, retake = config.quality, config.messages["retake"]
+    n = max(1, len(track.times))
+    quality.luminance = float(np.median(track.luminance)) if len(track.luminance) else 0.0
+    quality.face_fraction = float(np.count_nonzero(track.face_counts > 0) / n)
+    quality.multi_face_fraction = float(np.count_nonzero(track.face_counts > 1) / n)
+    if quality.luminance < cfg.min_luminance:
+        raise reject(retake, Code.TOO_DARK, luminance=round(quality.luminance, 1))
+    if quality.face_fraction < cfg.min_face_fraction:
+        raise reject(retake, Code.NO_FACE, face_fraction=round(quality.face_fraction, 3))
+    if quality.multi_face_fraction > cfg.max_multi_face_fraction:
+        raise reject(
+            retake, Code.MULTIPLE_FACES, multi_face_fraction=round(quality.multi_face_fraction, 3)
+        )
+
+
+def check_head(signals: FaceSignals, config: ClipConfig, quality: QualityReport) -> None:
+    """head_pose (turned away) and head_motion (moving during the clip) gates."""
+    cfg, retake = config.quality, config.messages["retake"]
+    valid = signals.valid
+    yaw, pitch = signals.yaw_deg[valid], signals.pitch_deg[valid]
+    roll = signals.roll_deg[valid]
+    quality.yaw_deg = float(np.median(yaw))
+    quality.pitch_deg = float(np.median(pitch))
+    if abs(quality.yaw_deg) > cfg.max_yaw_deg or abs(quality.pitch_deg) > cfg.max_pitch_deg:
+        raise reject(
+            retake,
+            Code.HEAD_POSE,
+            yaw_deg=round(quality.yaw_deg, 1),
+            pitch_deg=round(quality.pitch_deg, 1),
+        )
+    moved = (
+        (signals.translation_icw[valid] > cfg.max_translation_icw)
+        | (np.abs(roll - np.median(roll)) > cfg.max_roll_change_deg)
+        | (np.abs(yaw - quality.yaw_deg) > cfg.max_turn_change_deg)
+        | (np.abs(pitch - quality.pitch_deg) > cfg.max_turn_change_deg)
+        | (np.abs(signals.scale[valid] - 1) > cfg.max_scale_change)
+    )
+    quality.motion_fraction = float(np.mean(moved)) if len(moved) else 0.0
+    if quality.motion_fraction > cfg.max_motion_fraction:
+        raise reject(retake, Code.HEAD_MOTION, motion_fraction=round(quality.motion_fraction, 3))
+
+
+def eye_jitter_pct(aperture: np.ndarray, phases: ProtocolPhases) -> float | None:
+    """Robust SD (% of rest) of frame-to-frame lid-distance changes while the face is held still."""
+    rest = float(np.nanmedian(aperture[phases.rest.hold]))
+    if not rest > 0:
+        return None
+    steps = []
+    for segment in phases.ordered():
+        frames = segment.hold
+        pairs = frames[1:][np.diff(frames) == 1]
+        steps.append(aperture[pairs] - aperture[pairs - 1])
+    diffs = np.concatenate(steps) / rest * 100
+    diffs = diffs[np.isfinite(diffs)]
+    if len(diffs) == 0:
+        return None
+    mad = float(np.median(np.abs(diffs - np.median(diffs))))
+    return MAD_TO_SD * mad / math.sqrt(2)
+
+
+def check_eyes(
+    signals: FaceSignals, phases: ProtocolPhases, config: ClipConfig, quality: QualityReport
+) -> None:
+    """Per eye: stable, open-enough lids at rest, else that eye's metrics are left out."""
+    cfg = config.quality
+    for side in SIDES:
+        aperture = signals.aperture[side]
+        jitter = eye_jitter_pct(aperture, phases)
+        rest = float(np.nanmedian(aperture[phases.rest.hold]))
+        quality.eye_jitter_pct[side] = jitter
+        quality.eyes_measurable[side] = (
+            jitter is not None
+            and jitter <= cfg.max_eye_jitter_pct
+            and rest >= cfg.min_rest_aperture_icw
+        )
+    if not all(quality.eyes_measurable.values()):
+        quality.warnings.append(Code.EYES_NOT_MEASURABLE.value)

@@ -1,0 +1,134 @@
+"""Checks a clip before decoding (size, container bytes) and after opening (duration, size, fps)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+
+from coach.clips.config import ClipConfig
+from coach.clips.errors import Code, reject
+
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+ISO_BOX_TYPE = slice(4, 8)
+ISO_BRAND = slice(8, 12)
+QUICKTIME_BRAND = b"qt  "
+QUICKTIME_TOP_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+RIFF_MAGIC = b"RIFF"
+RIFF_FORM = slice(8, 12)
+AVI_FORM = b"AVI "
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about the clip."""
+
+    size_bytes: int
+    container: str
+    width: int
+    height: int
+    fps: float | None  # None: the container's rate is missing or implausible (timestamps rule)
+    frame_count: int | None
+    duration_s: float | None
+
+
+def sniff_container(header: bytes) -> str | None:
+    """Container name from the first bytes (mp4, mov, webm, mkv, avi), None if not a video."""
+    if header[ISO_BOX_TYPE] == b"ftyp":
+        return "mov" if header[ISO_BRAND] == QUICKTIME_BRAND else "mp4"
+    if header[ISO_BOX_TYPE] in QUICKTIME_TOP_BOXES:
+        return "mov"
+    if header.startswith(EBML_MAGIC):
+        return "webm" if b"webm" in header else "mkv"
+    if header.startswith(RIFF_MAGIC) and header[RIFF_FORM] == AVI_FORM:
+        return "avi"
+    return None
+
+
+def check_file(path: Path, config: ClipConfig) -> tuple[int, str]:
+    """Size and container checks on the raw file; returns (size, container)."""
+    retake = config.messages["retake"]
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise reject(retake, Code.EMPTY, reason="missing") from exc
+    if size == 0:
+        raise reject(retake, Code.EMPTY)
+    if size > config.limits.max_bytes:
+        raise reject(retake, Code.TOO_LARGE, size_bytes=size, max_bytes=config.limits.max_bytes)
+    with open(path, "rb") as handle:
+        header = handle.read(config.limits.header_bytes)
+    container = sniff_container(header)
+    if container is None:
+        raise reject(retake, Code.NOT_A_VIDEO)
+    return size, container
+
+
+def open_capture(path: Path) -> cv2.VideoCapture:
+    """An FFmpeg-backed capture of the clip (never another OpenCV backend)."""
+    return cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+
+
+def check_stream(
+    capture: cv2.VideoCapture, size: int, container: str, config: ClipConfig
+) -> VideoInfo:
+    """Duration, resolution and frame-rate checks on an opened capture."""
+    retake, limits = config.messages["retake"], config.limits
+    if not capture.isOpened():
+        raise reject(retake, Code.CORRUPT, reason="cannot open")
+    width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+    height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    fps: float | None = float(capture.get(cv2.CAP_PROP_FPS))
+    count: int | None = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    if width <= 0 or height <= 0:
+        raise reject(retake, Code.CORRUPT, reason="no video stream")
+    if min(width, height) < limits.min_short_side_px:
+        raise reject(retake, Code.LOW_RESOLUTION, width=width, height=height)
+    if not (fps and 0 < fps <= limits.max_fps):
+        fps = None  # e.g. browser recordings with a 1 kHz time base: decoding will tell
+    elif fps < limits.min_fps:
+        raise reject(retake, Code.LOW_FRAME_RATE, fps=round(fps, 2))
+    if fps is None or count is None or count <= 0:
+        count = None
+    duration = count / fps if count and fps else None
+    if duration is not None:
+        check_duration(duration, config)
+    return VideoInfo(size, container, width, height, fps, count, duration)
+
+
+def check_duration(duration_s: float, config: ClipConfig) -> None:
+    """Duration within the configured range."""
+    retake, limits = config.messages["retake"], config.limits
+    if duration_s < limits.min_duration_s:
+        raise reject(retake, Code.TOO_SHORT, duration_s=round(duration_s, 2))
+    if duration_s > limits.max_duration_s:
+        raise reject(retake, Code.TOO_LONG, duration_s=round(duration_s, 2))
+
+
+def check_decoded(
+    info: VideoInfo, frames_decoded: int, duration_s: float, config: ClipConfig
+) -> None:
+    """After decoding: enough readable frames, at a usable rate, for a usable duration."""
+    retake, limits = config.messages["retake"], config.limits
+    if frames_decoded == 0:
+        raise reject(retake, Code.CORRUPT, reason="no decodable frame")
+    if info.frame_count and frames_decoded < limits.min_decoded_fraction * info.frame_count:
+        raise reject(
+            retake, Code.CORRUPT, frames_decoded=frames_decoded, frame_count=info.frame_count
+        )
+    check_duration(duration_s, config)
+    rate = frames_decoded / duration_s
+    if rate < limits.min_fps:
+        raise reject(retake, Code.LOW_FRAME_RATE, fps=round(rate, 2))
+
+
+def validate_clip(path: Path, config: ClipConfig) -> VideoInfo:
+    """All checks possible without decoding frames (file, container, then stream metadata)."""
+    size, container = check_file(path, config)
+    capture = open_capture(path)
+    try:
+        return check_stream(capture, size, container, config)
+    finally:
+        capture.release()
