@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import MAX_TEXT_CHARS, find_patient, submission_key
+from actions.common import MAX_TEXT_CHARS, find_profile, submission_key
 from coach.checkin.answers import coerce_number, coerce_yes_no
 from coach.checkin.coaching import CheckInAnswers
 from coach.checkin.questions import early_sign_question_for
@@ -62,7 +62,7 @@ class ValidateCheckinForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        patient = find_patient(tracker)
+        patient = find_profile(tracker)
         if patient is None:
             return []
         skipped: set[str] = set()
@@ -115,8 +115,8 @@ class ActionAskEarlySignPresent(Action):
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         key = tracker.get_slot("early_sign_key")
         if not key:
-            patient = find_patient(tracker)
-            key = early_sign_question_for(patient.id if patient else None, date.today())
+            patient = find_profile(tracker)
+            key = early_sign_question_for(patient.patient_id if patient else None, date.today())
         dispatcher.utter_message(response=f"utter_early_sign_{key}")
         return [SlotSet("early_sign_key", key)]
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from rasa_sdk import Tracker
 
+from coach.config import get_settings
 from coach.storage.db import transaction
 from coach.storage.models import Patient
-from coach.storage.patients import patient_for_sender
+from coach.storage.patients import PatientProfile, patient_for_sender, patient_profile
 
 MAX_TEXT_CHARS = 2000  # longer free text is truncated before it is stored
+PROFILE_CACHE_S = 30.0  # a form validation asks for the profile several times per turn
+PROFILE_CACHE_MAX = 10_000
+_profiles: dict[tuple[str, str | None, str], tuple[float, PatientProfile | None]] = {}
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -26,3 +32,19 @@ def find_patient(tracker: Tracker) -> Patient | None:
     """The enrolled patient behind this conversation, or None."""
     with transaction() as session:
         return patient_for_sender(session, tracker.get_latest_input_channel(), tracker.sender_id)
+
+
+def find_profile(tracker: Tracker) -> PatientProfile | None:
+    """The sender's patient profile, cached for a few seconds (read on every form turn)."""
+    channel, sender = tracker.get_latest_input_channel(), tracker.sender_id
+    key = (get_settings().database_url, channel, sender)
+    now = time.monotonic()
+    cached = _profiles.get(key)
+    if cached and cached[0] > now:
+        return cached[1]
+    with transaction() as session:
+        profile = patient_profile(session, channel, sender)
+    if len(_profiles) > PROFILE_CACHE_MAX:
+        _profiles.clear()
+    _profiles[key] = (now + PROFILE_CACHE_S, profile)
+    return profile

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import submission_key
+from actions.common import find_profile, submission_key
 from coach.checkin.answers import coerce_number
 from coach.checkin.saq import SAQ_ITEM_COUNT
 from coach.checkin.service import record_saq
@@ -27,11 +27,7 @@ class ValidateSaqForm(FormValidationAction):
         return "validate_saq_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
-        with transaction() as session:
-            enrolled = patient_for_sender(
-                session, tracker.get_latest_input_channel(), tracker.sender_id
-            )
-        return list(domain_slots) if enrolled else []
+        return list(domain_slots) if find_profile(tracker) else []
 
     def _validate_item(self, slot: str, value: Any, dispatcher) -> dict[str, Any]:
         rules = load_content("clinical")["saq"]

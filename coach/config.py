@@ -11,6 +11,9 @@
 | COACH_SECRET_KEY | var/secret_key (written by `make run`) | signing key for links |
 | COACH_LOG_LEVEL | INFO | log level for coach processes |
 | DEFAULT_TIMEZONE | Europe/London | time zone for enrolments that give none |
+| CLIP_WORKERS | 1 | processes analysing clips (each uses one core) |
+| CLIP_MAX_PENDING | 20 | analyses running or queued per action server; more get "try later" |
+| CLIP_TIMEOUT_S | 120 | longest wait for one analysis before the patient is told to retry |
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ class Settings:
     secret_key: str
     log_level: str
     default_timezone: str
+    clip_workers: int
+    clip_max_pending: int
+    clip_timeout_s: float
 
 
 def _secret_key(home: Path) -> str:
@@ -64,4 +70,7 @@ def get_settings() -> Settings:
         secret_key=_secret_key(home),
         log_level=os.environ.get("COACH_LOG_LEVEL", "INFO"),
         default_timezone=os.environ.get("DEFAULT_TIMEZONE", "Europe/London"),
+        clip_workers=int(os.environ.get("CLIP_WORKERS", "1")),
+        clip_max_pending=int(os.environ.get("CLIP_MAX_PENDING", "20")),
+        clip_timeout_s=float(os.environ.get("CLIP_TIMEOUT_S", "120")),
     )

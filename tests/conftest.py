@@ -64,3 +64,17 @@ def add_patient(url: str, sender_id: str, *, eye_closure_incomplete: bool = True
 @pytest.fixture
 def clinic(app_db: str) -> SeededClinic:
     return add_patient(app_db, "patient-1")
+
+
+@pytest.fixture(scope="session")
+def protocol_clip_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two clips of the real astronaut face: healthy, and right-eye ocular synkinesis (40 %)."""
+    from tests.clips import clip_factory as cf
+
+    folder = tmp_path_factory.mktemp("protocol-clips")
+    return {
+        "healthy": cf.protocol_clip(folder / "healthy.mp4", cf.protocol(smile_eye=(0.2, 0.2))),
+        "synkinesis": cf.protocol_clip(
+            folder / "synkinesis.mp4", cf.protocol(smile_eye=(0.4, 0.0), pucker_eye=(0.4, 0.0))
+        ),
+    }

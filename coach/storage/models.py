@@ -154,6 +154,22 @@ class QuestionnaireResponse(Base):
     real_change: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ClipAnalysis(Base):
+    """One analysed selfie clip; the patient's first good clip is their baseline."""
+
+    __tablename__ = "clip_analysis"
+    __table_args__ = (UniqueConstraint("patient_id", "clip_id", name="uq_patient_clip"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    clip_id: Mapped[str] = mapped_column(String(64))  # sha256 of the file in the media folder
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))  # ok | partial
+    is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class Escalation(Base):
     """A concern handed to a human; climbs a ladder until acknowledged."""
 

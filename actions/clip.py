@@ -1,0 +1,89 @@
+"""Selfie clips: analyse in a process pool, store, compare with the baseline, reply, triage."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import find_patient
+from coach.clips.errors import ClipRejected
+from coach.clips.intake import clip_path
+from coach.clips.runner import AnalysisBusy, ClipAnalysisRunner
+from coach.clips.service import baseline_report, record_clip_analysis
+from coach.config import get_settings
+from coach.storage.db import transaction
+from coach.storage.models import Patient
+
+CLIP_ENTITY = "clip_id"
+
+
+@lru_cache(maxsize=1)
+def clip_runner() -> ClipAnalysisRunner:
+    """The action server's one analysis pool."""
+    settings = get_settings()
+    return ClipAnalysisRunner(
+        settings.clip_workers, settings.clip_max_pending, settings.clip_timeout_s
+    )
+
+
+class ActionAnalyzeClip(Action):
+    """A clip the channel stored: analyse it and tell the patient what it showed."""
+
+    def name(self) -> str:
+        return "action_analyze_clip"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        patient = find_patient(tracker)
+        if patient is None:
+            dispatcher.utter_message(response="utter_not_enrolled")
+            return []
+        clip_id = next(tracker.get_latest_entity_values(CLIP_ENTITY), None) or ""
+        path = clip_path(clip_id)
+        if path is None:
+            dispatcher.utter_message(response="utter_clip_missing")
+            return []
+        try:
+            with transaction() as session:
+                baseline = baseline_report(session, patient.id)
+            report = await clip_runner().analyze(path, patient.affected_side, baseline)
+        except ClipRejected as rejection:
+            dispatcher.utter_message(text=rejection.message)
+            return []
+        except AnalysisBusy:
+            dispatcher.utter_message(response="utter_clip_busy")
+            return []
+        except asyncio.TimeoutError:
+            dispatcher.utter_message(response="utter_clip_timeout")
+            return []
+        except SQLAlchemyError:
+            dispatcher.utter_message(response="utter_technical_problem")
+            return []
+        return self._record_and_reply(dispatcher, patient, clip_id, report)
+
+    @staticmethod
+    def _record_and_reply(
+        dispatcher: CollectingDispatcher, patient: Patient, clip_id: str, report: dict
+    ) -> list[EventType]:
+        try:
+            with transaction() as session:
+                row, escalated = record_clip_analysis(
+                    session, session.merge(patient), clip_id, report
+                )
+                is_baseline = row.is_baseline
+        except SQLAlchemyError:
+            dispatcher.utter_message(response="utter_technical_problem")
+            return []
+        dispatcher.utter_message(text=report["patient_message"])
+        if is_baseline:
+            dispatcher.utter_message(response="utter_clip_baseline_saved")
+        if escalated:
+            dispatcher.utter_message(response="utter_clip_therapist_review")
+        return []

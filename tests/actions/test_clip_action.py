@@ -1,0 +1,69 @@
+"""action_analyze_clip against tracker fixtures: pool, storage, baseline, triage."""
+
+from sqlalchemy import select
+
+from actions.clip import ActionAnalyzeClip, clip_runner
+from coach.clips.intake import store_clip_file
+from coach.config import get_settings
+from coach.storage.db import transaction
+from coach.storage.models import ClipAnalysis, Escalation
+from tests.actions.conftest import make_tracker
+
+
+def _clip_tracker(sender: str, clip_id: str):
+    tracker = make_tracker(
+        sender,
+        f'/EXTERNAL_clip_uploaded{{"clip_id": "{clip_id}"}}',
+        intent="EXTERNAL_clip_uploaded",
+    )
+    tracker.latest_message["entities"] = [{"entity": "clip_id", "value": clip_id}]
+    return tracker
+
+
+async def test_first_good_clip_becomes_the_baseline(
+    clinic, dispatcher, domain, protocol_clip_files
+) -> None:
+    stored = store_clip_file(protocol_clip_files["healthy"], get_settings().media_dir)
+    try:
+        await ActionAnalyzeClip().run(
+            dispatcher, _clip_tracker(clinic.sender_id, stored.clip_id), domain
+        )
+    finally:
+        clip_runner().shutdown()
+    texts = [m.get("text") for m in dispatcher.messages]
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert texts[0]  # the plain-language result from the content file
+    assert "utter_clip_baseline_saved" in responses
+    assert "utter_clip_therapist_review" not in responses
+    with transaction(clinic.url) as session:
+        row = session.scalars(select(ClipAnalysis)).one()
+        assert (row.is_baseline, row.needs_review, row.clip_id) == (True, False, stored.clip_id)
+        assert row.report["metrics"]
+
+
+async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol_clip_files):
+    media = get_settings().media_dir
+    healthy = store_clip_file(protocol_clip_files["healthy"], media)
+    sick = store_clip_file(protocol_clip_files["synkinesis"], media)
+    try:
+        for clip in (healthy, sick):
+            await ActionAnalyzeClip().run(
+                dispatcher, _clip_tracker(clinic.sender_id, clip.clip_id), domain
+            )
+    finally:
+        clip_runner().shutdown()
+    assert "utter_clip_therapist_review" in [m.get("response") for m in dispatcher.messages]
+    with transaction(clinic.url) as session:
+        rows = session.scalars(select(ClipAnalysis).order_by(ClipAnalysis.id)).all()
+        assert [(r.is_baseline, r.needs_review) for r in rows] == [(True, False), (False, True)]
+        assert "right" in rows[1].report["flags"]["ocular_synkinesis"]
+        escalation = session.scalars(select(Escalation)).one()
+        assert (escalation.kind, escalation.level) == ("early_synkinesis", "working_day")
+        assert escalation.evidence["source"] == "selfie_clip"
+
+
+async def test_unknown_clip_id_asks_to_resend(clinic, dispatcher, domain) -> None:
+    await ActionAnalyzeClip().run(dispatcher, _clip_tracker(clinic.sender_id, "f" * 64), domain)
+    assert dispatcher.messages[0]["response"] == "utter_clip_missing"
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(ClipAnalysis)).all() == []
