@@ -9,7 +9,7 @@ from typing import Any
 from coach.scheduler.digest import run_digest
 from coach.scheduler.ladder import run_ladder
 from coach.scheduler.outbox import run_outbox
-from coach.scheduler.reminders import run_caregiver_reminders
+from coach.scheduler.reminders import run_caregiver_reminders, run_missed_exercise_reminders
 from coach.scheduler.settings import scheduler_settings
 from coach.scheduler.sweep import run_sweep
 from coach.storage.db import session_factory
@@ -41,8 +41,10 @@ def ladder_job() -> Any:
 
 
 def reminders_job() -> Any:
-    """Queue caregiver reminders for missed check-ins."""
-    return _run("reminders", run_caregiver_reminders)
+    """Queue caregiver reminders for missed check-ins and missed exercises."""
+    return _run("reminders", run_caregiver_reminders), _run(
+        "exercise reminders", run_missed_exercise_reminders
+    )
 
 
 def spool_job() -> Any:

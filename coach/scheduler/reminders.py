@@ -1,4 +1,5 @@
-"""Caregiver reminders for missed check-ins (consented caregivers only, no clinical detail)."""
+"""Caregiver reminders for missed check-ins and missed exercises (consented caregivers only,
+no clinical detail)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from coach.scheduler.sweep import local_now, zone_info
 from coach.storage.models import Caregiver, CheckIn, Notification, Patient
 
 MISSED_CHECKIN_CONSENT = "missed_checkin"
+MISSED_EXERCISE_CONSENT = "missed_exercise"
 
 
 @dataclass
@@ -121,6 +123,53 @@ def run_caregiver_reminders(
                     address=address,
                     template="caregiver_missed_checkin",
                     payload={"patient_id": pid},
+                )
+                if add_once(session, row):
+                    stats.queued += 1
+    return stats
+
+
+def _caregiver_address(caregiver: Caregiver) -> tuple[str, str | None]:
+    return ("sms", caregiver.phone) if caregiver.phone else ("email", caregiver.email)
+
+
+def run_missed_exercise_reminders(
+    factory: sessionmaker[Session], settings: SchedulerSettings
+) -> ReminderStats:
+    """One reminder per consented caregiver when a patient's last N check-ins had no sessions.
+
+    Keyed on the latest check-in, so a caregiver hears once per new zero-session check-in run.
+    """
+    needed = int(load_content("notifications")["caregiver_reminders"]["missed_exercise_checkins"])
+    stats = ReminderStats()
+    with factory.begin() as session:
+        consented = session.scalars(select(Caregiver)).all()
+        by_patient: dict[int, list[Caregiver]] = defaultdict(list)
+        for caregiver in consented:
+            if MISSED_EXERCISE_CONSENT in (caregiver.consent_scope or []):
+                by_patient[caregiver.patient_id].append(caregiver)
+        for patient_id, caregivers in by_patient.items():
+            recent = session.execute(
+                select(CheckIn.id, CheckIn.sessions_done)
+                .where(CheckIn.patient_id == patient_id)
+                .order_by(CheckIn.completed_at.desc(), CheckIn.id.desc())
+                .limit(needed)
+            ).all()
+            if len(recent) < needed or any(row.sessions_done != 0 for row in recent):
+                continue
+            for caregiver in caregivers:
+                channel, address = _caregiver_address(caregiver)
+                if not address:
+                    continue
+                stats.candidates += 1
+                row = Notification(
+                    idempotency_key=f"caregiver:{caregiver.id}:missed_exercise:{recent[0].id}",
+                    recipient_kind="caregiver",
+                    recipient_id=caregiver.id,
+                    channel=channel,
+                    address=address,
+                    template="caregiver_missed_exercise",
+                    payload={"patient_id": patient_id},
                 )
                 if add_once(session, row):
                     stats.queued += 1

@@ -217,3 +217,45 @@ def test_weekly_digest_once_per_therapist_per_week(db_url: str, smtp_sink, fast_
     )
     text = digest.get_body(("plain",)).get_content()
     assert "Ada Lovelace: 1 check-ins, mean mood 6, latest SAQ -, open alerts 1" in text
+
+
+def test_caregiver_missed_exercise_reminder_after_three_zero_session_checkins(
+    db_url: str, smtp_sink, fast_delivery
+) -> None:
+    from coach.scheduler.outbox import run_outbox
+    from coach.scheduler.reminders import run_missed_exercise_reminders
+
+    with transaction(db_url) as s:
+        lazy = patient(s, "Cal Resting")
+        busy = patient(s, "Dee Busy")
+        caregiver(s, lazy, ["missed_exercise"], email="cal-carer@home.test")
+        caregiver(s, lazy, ["emergency"], email="cal-other@home.test")
+        caregiver(s, busy, ["missed_exercise"], email="dee-carer@home.test")
+        for day, (lazy_sessions, busy_sessions) in enumerate([(0, 0), (0, 2), (0, 0)], start=1):
+            at = datetime(2026, 7, day, 10, tzinfo=UTC)
+            s.add(
+                CheckIn(
+                    patient_id=lazy.id,
+                    submission_key=f"l{day}",
+                    completed_at=at,
+                    sessions_done=lazy_sessions,
+                )
+            )
+            s.add(
+                CheckIn(
+                    patient_id=busy.id,
+                    submission_key=f"b{day}",
+                    completed_at=at,
+                    sessions_done=busy_sessions,
+                )
+            )
+    factory = session_factory(db_url)
+    settings = scheduler_settings(db_url)
+    assert run_missed_exercise_reminders(factory, settings).queued == 1
+    assert run_missed_exercise_reminders(factory, settings).queued == 0  # once per run of zeros
+    run_outbox(factory, settings)
+    [message] = smtp_sink.messages
+    assert message["To"] == "cal-carer@home.test"
+    body = message.get_body(("plain",)).get_content()
+    assert "Cal" in body and "exercises" in body
+    assert "mood" not in body and "synkinesis" not in body.lower()  # no clinical detail
