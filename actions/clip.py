@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import find_patient
 from coach.clips.errors import ClipRejected
-from coach.clips.intake import clip_path
+from coach.clips.intake import clip_path, plot_path
 from coach.clips.runner import AnalysisBusy, ClipAnalysisRunner
 from coach.clips.service import baseline_report, record_clip_analysis
 from coach.config import get_settings
@@ -53,7 +53,9 @@ class ActionAnalyzeClip(Action):
         try:
             with transaction() as session:
                 baseline = baseline_report(session, patient.id)
-            report = await clip_runner().analyze(path, patient.affected_side, baseline)
+            report = await clip_runner().analyze(
+                path, patient.affected_side, baseline, plot_path(clip_id)
+            )
         except ClipRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
             return []
@@ -74,16 +76,13 @@ class ActionAnalyzeClip(Action):
     ) -> list[EventType]:
         try:
             with transaction() as session:
-                row, escalated = record_clip_analysis(
+                _, escalated = record_clip_analysis(
                     session, session.merge(patient), clip_id, report
                 )
-                is_baseline = row.is_baseline
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_technical_problem")
             return []
         dispatcher.utter_message(text=report["patient_message"])
-        if is_baseline:
-            dispatcher.utter_message(response="utter_clip_baseline_saved")
         if escalated:
             dispatcher.utter_message(response="utter_clip_therapist_review")
         return []

@@ -21,6 +21,7 @@ from coach.config import get_settings
 
 CHUNK_BYTES = 1 << 20
 CLIP_FOLDER = "clips"
+PLOT_FOLDER = "clip-plots"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ def clip_path(clip_id: str, media_dir: Path | None = None) -> Path | None:
         return None
     folder = _clips_dir(media_dir) / clip_id[:2]
     return next(iter(sorted(folder.glob(f"{clip_id}.*"))), None) if folder.exists() else None
+
+
+def plot_path(clip_id: str, media_dir: Path | None = None) -> Path:
+    """Where the therapist's PNG plot for a clip is kept (next to, not inside, the clips)."""
+    folder = (media_dir or get_settings().media_dir) / PLOT_FOLDER / clip_id[:2]
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / f"{clip_id}.png"
 
 
 def store_clip(

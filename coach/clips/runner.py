@@ -17,10 +17,13 @@ class AnalysisBusy(Exception):
 
 
 def _analyze_to_dict(
-    path: str, affected_side: str | None, baseline: Mapping[str, Any] | None
+    path: str, affected_side: str | None, baseline: Mapping[str, Any] | None, plot: str | None
 ) -> dict[str, Any]:
-    """Worker-side: analyse and return the plain report dict (cheap to send back)."""
-    return analyze_clip(path, affected_side=affected_side, baseline=baseline).to_dict()
+    """Worker-side: analyse, draw the therapist's plot, return the plain report dict."""
+    report = analyze_clip(path, affected_side=affected_side, baseline=baseline)
+    if plot:
+        report.save_plot(Path(plot))
+    return report.to_dict()
 
 
 class ClipAnalysisRunner:
@@ -41,16 +44,26 @@ class ClipAnalysisRunner:
         return self._pool
 
     async def analyze(
-        self, path: Path, affected_side: str | None, baseline: Mapping[str, Any] | None
+        self,
+        path: Path,
+        affected_side: str | None,
+        baseline: Mapping[str, Any] | None,
+        plot: Path | None = None,
     ) -> dict[str, Any]:
-        """The report dict; raises ClipRejected, AnalysisBusy or asyncio.TimeoutError."""
+        """The report dict (and the PNG at `plot`); raises ClipRejected, AnalysisBusy or
+        asyncio.TimeoutError."""
         if self._pending >= self.max_pending:
             raise AnalysisBusy
         self._pending += 1
         try:
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(
-                self._executor(), _analyze_to_dict, str(path), affected_side, baseline
+                self._executor(),
+                _analyze_to_dict,
+                str(path),
+                affected_side,
+                baseline,
+                str(plot) if plot else None,
             )
             return await asyncio.wait_for(future, self.timeout_s)
         finally:

@@ -150,10 +150,12 @@ def _identities(factory: sessionmaker[Session], ids: list[int]) -> dict[int, tup
 
 
 def intent_for(local_date: date) -> str:
-    """The weekly SAQ on the configured weekday, the daily check-in otherwise."""
+    """The weekly SAQ or the weekly clip request on their weekdays, the daily check-in otherwise."""
     prompts = load_content("notifications")["prompts"]
     if local_date.weekday() == int(prompts["weekly_weekday"]):
         return str(prompts["weekly_intent"])
+    if local_date.weekday() == int(prompts["clip_weekday"]):
+        return str(prompts["clip_intent"])
     return str(prompts["daily_intent"])
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from actions.clip import ActionAnalyzeClip, clip_runner
-from coach.clips.intake import store_clip_file
+from coach.clips.intake import plot_path, store_clip_file
 from coach.config import get_settings
 from coach.storage.db import transaction
 from coach.storage.models import ClipAnalysis, Escalation
@@ -33,12 +33,12 @@ async def test_first_good_clip_becomes_the_baseline(
     texts = [m.get("text") for m in dispatcher.messages]
     responses = [m.get("response") for m in dispatcher.messages]
     assert texts[0]  # the plain-language result from the content file
-    assert "utter_clip_baseline_saved" in responses
     assert "utter_clip_therapist_review" not in responses
     with transaction(clinic.url) as session:
         row = session.scalars(select(ClipAnalysis)).one()
         assert (row.is_baseline, row.needs_review, row.clip_id) == (True, False, stored.clip_id)
         assert row.report["metrics"]
+    assert plot_path(stored.clip_id).read_bytes().startswith(b"\x89PNG")
 
 
 async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol_clip_files):

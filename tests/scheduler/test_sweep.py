@@ -152,6 +152,19 @@ def test_weekly_saq_on_the_configured_local_weekday(
     assert json.loads(fake_http.requests[0]["body"])["name"] == "EXTERNAL_weekly_saq"
 
 
+def test_clip_request_on_clip_day_and_check_in_otherwise(
+    db_url: str, fake_http, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_rasa(monkeypatch, fake_http.url)
+    with transaction(db_url) as s:
+        patient(s, "London", zone="Europe/London", at=time(9, 0))
+    factory, settings = session_factory(db_url), scheduler_settings(db_url)
+    run_sweep(factory, settings, now=utc(2026, 7, 8, 8, 30))  # Wednesday 09:30 BST
+    run_sweep(factory, settings, now=utc(2026, 7, 9, 8, 30))  # Thursday 09:30 BST: clip day
+    names = [json.loads(r["body"])["name"] for r in fake_http.requests]
+    assert names == ["EXTERNAL_daily_checkin", "EXTERNAL_weekly_clip"]
+
+
 def test_claimed_patient_is_not_prompted_by_a_second_scheduler(
     db_url: str, fake_http, monkeypatch: pytest.MonkeyPatch
 ) -> None:
