@@ -46,6 +46,12 @@ LID_SKIN_BELOW = 1.0
 CORNER_SIGMA_MOUTH = 0.32  # Gaussian radius around a mouth corner, in mouth widths
 BROW_SIGMA_X = 0.9  # in brow half-lengths
 BROW_SIGMA_Y = 0.45  # in brow-to-eye distances
+# A selfie is never pixel-still: the phone and head drift by a pixel or so between frames.
+# Without this every frame of a hold is the same image, so Face Mesh's lid-landmark error for
+# that image (SD ≈ 2–2.5 points of eye opening on this 14 px-tall fissure, varying with
+# sub-pixel placement) is one sample repeated, not averaged by the per-phase median.
+TREMOR_SHIFT_PX = 1.0  # uniform ± shift per frame, per axis
+TREMOR_SCALE = 0.005  # uniform ± relative scale per frame
 
 
 @dataclass(frozen=True)
@@ -417,11 +423,14 @@ def frames(
     duration: float | None = None,
     frame_filter: FrameFilter | None = None,
     jitter: Mapping[str, float] | None = None,
+    tremor: bool = True,
     seed: int = 0,
 ) -> Iterator[np.ndarray]:
-    """RGB frames of the protocol; `jitter` adds random per-frame lid closure per side."""
+    """RGB frames of the protocol; `jitter` adds random per-frame lid closure per side;
+    `tremor` moves the whole image by a random sub-ICW pixel or so per frame (hand-held)."""
     warper = FaceWarper(face)
     rng = np.random.default_rng(seed)
+    tremor_rng = np.random.default_rng(seed + 1)
     count = int(round((duration if duration is not None else protocol_.duration) * fps))
     for index in range(count):
         t = index / fps
@@ -430,7 +439,18 @@ def frames(
             noise = {s: float(rng.uniform(0, jitter.get(s, 0.0))) for s in SIDES}
             movement = movement.plus(Movement(eye_closure=noise))
         rgb = warper.render(movement)
+        if tremor:
+            rgb = _tremble(rgb, tremor_rng)
         yield frame_filter(rgb, t, index) if frame_filter else rgb
+
+
+def _tremble(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The image shifted and scaled by a small random amount (hand-held camera)."""
+    height, width = rgb.shape[:2]
+    scale = 1.0 + float(rng.uniform(-TREMOR_SCALE, TREMOR_SCALE))
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), 0.0, scale)
+    matrix[:, 2] += rng.uniform(-TREMOR_SHIFT_PX, TREMOR_SHIFT_PX, 2)
+    return cv2.warpAffine(rgb, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
 
 
 def write_clip(

@@ -57,14 +57,10 @@ def test_narrowing_rises_with_the_injected_amount_and_the_left_eye_stays_still(
         right = [reports[a].metrics[f"eye_narrowing_{phase}_pct.right"] for a in SYNKINESIS_AMOUNTS]
         left = [reports[a].metrics[f"eye_narrowing_{phase}_pct.left"] for a in SYNKINESIS_AMOUNTS]
         assert all(b > a for a, b in zip(right[:-1], right[1:], strict=True)), (phase, right)
-        # No injected narrowing leaks into the untouched eye ...
-        assert all(abs(v - left[0]) <= SIDE_TOLERANCE_POINTS for v in left), (phase, left)
+        # No injected narrowing leaks into the untouched eye: it reads as still, within
+        # ±3 points of zero, in the smile and in the pucker, at every injected amount.
+        assert all(abs(v) <= SIDE_TOLERANCE_POINTS for v in left), (phase, left)
         rows.append((phase, right, left))
-    # ... and in absolute terms it reads as still, within ±3 points of zero, in the smile.
-    # (In the pucker the face mesh reads both eyes 2–4 % *wider* on this photo, a mesh
-    # artefact of the mouth shape that does not depend on the injected amount: checked above.)
-    smile_left = [reports[a].metrics["eye_narrowing_smile_pct.left"] for a in SYNKINESIS_AMOUNTS]
-    assert all(abs(v) <= SIDE_TOLERANCE_POINTS for v in smile_left), smile_left
     recovered = {
         phase: [
             round((r - right[0]) / (PERCENT * a), 2)
