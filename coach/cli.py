@@ -110,10 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse `argv` and run the chosen sub-command."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(get_settings().log_level)
     return args.func(args)
+
+
+def configure_logging(level: str) -> None:
+    """Root logging for every sub-command, with PHI-carrying HTTP request logs kept out."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO; Rasa's conversation URLs carry the sender id (a
+    # phone number on SMS/WhatsApp), which is PHI.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":
