@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import MAX_TEXT_CHARS, find_profile, submission_key
-from coach.checkin.answers import coerce_number, coerce_yes_no
+from coach.checkin.answers import coerce_minutes, coerce_number, coerce_yes_no
 from coach.checkin.coaching import CheckInAnswers
 from coach.checkin.questions import early_sign_question_for
 from coach.checkin.service import record_checkin
@@ -88,7 +88,10 @@ class ValidateCheckinForm(FormValidationAction):
 
     def validate_minutes_practised(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         high = load_content("clinical")["adherence"]["minutes_max"]
-        return _number("minutes_practised", value, 0, high, "utter_invalid_minutes", dispatcher)
+        minutes = coerce_minutes(value, tracker.get_slot("sessions_done"), 0, high)
+        if minutes is None:
+            dispatcher.utter_message(response="utter_invalid_minutes")
+        return {"minutes_practised": minutes}
 
     def validate_mirror_used(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return _yes_no("mirror_used", value, dispatcher)

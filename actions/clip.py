@@ -76,13 +76,10 @@ class ActionAnalyzeClip(Action):
     ) -> list[EventType]:
         try:
             with transaction() as session:
-                _, escalated = record_clip_analysis(
-                    session, session.merge(patient), clip_id, report
-                )
+                record_clip_analysis(session, session.merge(patient), clip_id, report)
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_technical_problem")
             return []
+        # When escalated, the message itself says the therapist will look (content file).
         dispatcher.utter_message(text=report["patient_message"])
-        if escalated:
-            dispatcher.utter_message(response="utter_clip_therapist_review")
         return []

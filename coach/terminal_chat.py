@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 
+from coach.clips.errors import ClipRejected
+from coach.clips.intake import store_clip_file
+
 TIMEOUT_S = 60
+CLIP_COMMAND = "/clip "
+CLIP_UPLOADED_INTENT = "/EXTERNAL_clip_uploaded"
+
+
+def clip_message(path: Path, media_dir: Path | None = None) -> str:
+    """Store a selfie clip as a messaging channel would; the message that names it.
+
+    Raises `ClipRejected` (with the patient-facing retake message) or `OSError`."""
+    stored = store_clip_file(path, media_dir)
+    return CLIP_UPLOADED_INTENT + json.dumps({"clip_id": stored.clip_id})
 
 
 def _show(messages: list[dict]) -> None:
@@ -20,6 +36,7 @@ def run_chat(sender: str, rasa_url: str) -> int:
     url = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
     print(f"Chatting as '{sender}' via {url}. Type /quit or press Ctrl-D to leave.")
     print("Try: 'start my check-in', 'can I do exercises from YouTube?', 'weekly questionnaire'.")
+    print("Send a selfie clip with: /clip PATH/TO/CLIP.mp4")
     last_buttons: list[dict] = []
     with httpx.Client(timeout=TIMEOUT_S) as client:
         while True:
@@ -32,6 +49,15 @@ def run_chat(sender: str, rasa_url: str) -> int:
                 return 0
             if text.isdigit() and last_buttons and 1 <= int(text) <= len(last_buttons):
                 text = last_buttons[int(text) - 1].get("payload", text)
+            if text.startswith(CLIP_COMMAND):
+                try:
+                    text = clip_message(Path(text[len(CLIP_COMMAND) :].strip()).expanduser())
+                except ClipRejected as rejection:
+                    print(f"coach: {rejection.message}")
+                    continue
+                except OSError as error:
+                    print(f"(that file could not be read: {error.strerror or error})")
+                    continue
             try:
                 reply = client.post(url, json={"sender": sender, "message": text})
                 reply.raise_for_status()

@@ -6,6 +6,7 @@ import re
 
 from coach.content import load_content
 
+MINUTES_PER_HOUR = 60
 _NUMBER = re.compile(r"(?<![\d.])(\d{1,4})(?:\s*(?:/|out of)\s*10)?(?![\d.])")
 
 
@@ -56,6 +57,32 @@ def parse_number(text: str, low: int, high: int) -> int | None:
     if value is None or not low <= value <= high:
         return None
     return value
+
+
+def parse_minutes(text: str, sessions: int | None, low: int, high: int) -> int | None:
+    """Total minutes practised: hours converted, "each"/"per session" times `sessions`."""
+    content = load_content("checkin")
+    clean = _clean(text)
+    units = "|".join(re.escape(u) for u in content["hour_units"])
+    hours = re.search(rf"(?<![\d.])(\d{{1,2}}(?:\.\d+)?)\s*(?:{units})\b", clean)
+    if hours:
+        minutes: int | None = round(float(hours.group(1)) * MINUTES_PER_HOUR)
+    else:
+        minutes = parse_number(clean, low, high)
+    if minutes is not None and sessions and sessions > 1:
+        if any(re.search(rf"\b{re.escape(w)}\b", clean) for w in content["per_session_words"]):
+            minutes *= sessions
+    if minutes is None or not low <= minutes <= high:
+        return None
+    return minutes
+
+
+def coerce_minutes(value: object, sessions: object, low: int, high: int) -> int | None:
+    """Like `parse_minutes`, but re-checks a value that is already a number (a resumed form)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if low <= value <= high else None
+    count = coerce_number(sessions, 0, high) if sessions is not None else None
+    return parse_minutes(str(value or ""), count, low, high)
 
 
 def coerce_yes_no(value: object) -> bool | None:

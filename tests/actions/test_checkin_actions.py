@@ -76,6 +76,20 @@ async def test_words_become_numbers(clinic, dispatcher, domain) -> None:
     assert [e["value"] for e in events if e.get("name") == "minutes_practised"] == [30]
 
 
+async def test_minutes_each_are_multiplied_by_the_sessions(clinic, dispatcher, domain) -> None:
+    tracker = make_tracker(
+        clinic.sender_id,
+        "about 10 minutes each",
+        slots={"sessions_done": 2},
+        just_set={"minutes_practised": "about 10 minutes each"},
+        active_loop="checkin_form",
+        requested_slot="minutes_practised",
+    )
+    events = await ValidateCheckinForm().run(dispatcher, tracker, domain)
+    assert [e["value"] for e in events if e.get("name") == "minutes_practised"] == [20]
+    assert dispatcher.messages == []
+
+
 async def test_ask_early_sign_keeps_todays_question(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(clinic.sender_id, slots={"early_sign_key": "mouth_blink"})
     events = await ActionAskEarlySignPresent().run(dispatcher, tracker, domain)

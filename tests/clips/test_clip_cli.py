@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -53,3 +55,19 @@ def test_analysis_runs_in_a_spawned_process_pool(
         with pytest.raises(ClipRejected) as caught:
             bad.result()
     assert caught.value.code == "not_a_video"
+
+
+def test_installed_coach_command_rejects_a_renamed_document(tmp_path: Path) -> None:
+    """The `coach` console script `make` installs; a bad clip exits non-zero with the reason."""
+    script = Path(sys.executable).parent / "coach"
+    fake = tmp_path / "scan.mp4"
+    fake.write_bytes(b"%PDF-1.4 not a video" * 50)
+    done = subprocess.run(
+        [str(script), "analyze-clip", str(fake), "--json", str(tmp_path / "out.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == cli.EXIT_REJECTED, done.stderr
+    assert "recognise that file as a video" in done.stdout + done.stderr
+    assert not (tmp_path / "out.json").exists()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coach.checkin.answers import parse_number, parse_yes_no
+from coach.checkin.answers import coerce_minutes, parse_minutes, parse_number, parse_yes_no
 from coach.checkin.questions import early_sign_question_for
 from coach.checkin.saq import saq_score, score_saq
 
@@ -47,6 +47,32 @@ def test_yes_no(text: str, expected: bool | None) -> None:
 )
 def test_numbers(text: str, low: int, high: int, expected: int | None) -> None:
     assert parse_number(text, low, high) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "sessions", "expected"),
+    [
+        ("about 20 minutes", 2, 20),
+        ("10 minutes each", 2, 20),
+        ("10 min per session", 3, 30),
+        ("10 minutes each", 1, 10),
+        ("1 hour", 1, 60),
+        ("1.5 hours", 2, 90),
+        ("an hour and a half", 2, 90),
+        ("half an hour each time", 2, 60),
+        ("2h", 0, 120),
+        ("5 hours", 1, None),  # beyond the day's maximum: asked again, not stored
+        ("lots", 2, None),
+    ],
+)
+def test_minutes(text: str, sessions: int, expected: int | None) -> None:
+    assert parse_minutes(text, sessions, 0, 240) == expected
+
+
+def test_minutes_of_a_resumed_form_are_kept_not_multiplied_again() -> None:
+    assert coerce_minutes(20, 2, 0, 240) == 20
+    assert coerce_minutes("10 each", 2, 0, 240) == 20
+    assert coerce_minutes("10 each", None, 0, 240) == 10
 
 
 def test_saq_score_range() -> None:
