@@ -35,6 +35,13 @@ FLAGGED = [
     ("the palsy has come back", "other_cause"),
     ("My EYE Is Painful", "eye_at_risk"),
     ("I don\u2019t want to live anymore", "self_harm"),
+    ("I can't raise my arm since lunch", "stroke"),
+    ("painful eye since yesterday", "eye_at_risk"),
+    ("there's grit in my eye that won't go", "eye_at_risk"),
+    ("gritty eye all morning", "eye_at_risk"),
+    ("I keep thinking about ending it all", "self_harm"),
+    ("sometimes I think everyone would be better off without me", "self_harm"),
+    ("honestly kms", "self_harm"),
 ]
 
 NOT_FLAGGED = [
