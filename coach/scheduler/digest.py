@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from statistics import mean
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from coach.config import get_settings
 from coach.content import load_content
 from coach.scheduler.reminders import add_once
 from coach.scheduler.settings import SchedulerSettings
@@ -22,6 +24,34 @@ from coach.storage.models import (
 )
 
 MOOD_DECIMALS = 1
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_digest_at(spec: str) -> tuple[int, time]:
+    """`"mon 08:00"` → (0, 08:00): ISO weekday index from Monday and local wall-clock time."""
+    day, _, clock = spec.strip().lower().partition(" ")
+    hour, _, minute = clock.strip().partition(":")
+    if day[:3] not in WEEKDAYS:
+        raise ValueError(f"SCHEDULER_DIGEST_AT: unknown weekday in {spec!r}")
+    return WEEKDAYS.index(day[:3]), time(int(hour or 0), int(minute or 0))
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or get_settings().default_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(get_settings().default_timezone)
+
+
+def digest_week(now: datetime, zone: ZoneInfo, weekday: int, at: time) -> str | None:
+    """The local ISO week (e.g. "2026-W48") whose digest is due at `now`, or None before it is."""
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    due = datetime.combine(monday + timedelta(days=weekday), at, tzinfo=zone)
+    if local < due:
+        return None
+    year, week, _ = date.isocalendar(monday)
+    return f"{year}-W{week:02d}"
 
 
 @dataclass
@@ -58,20 +88,24 @@ def _patient_row(session: Session, patient: Patient, since: datetime) -> dict[st
 def run_digest(
     factory: sessionmaker[Session], settings: SchedulerSettings, *, now: datetime | None = None
 ) -> DigestStats:
-    """Queue this ISO week's digest for every therapist with active patients (idempotent)."""
+    """Queue the digest of every therapist (with active patients) whose local weekday and time
+    have come this local ISO week; idempotent per therapist and week."""
     now = now or datetime.now(timezone.utc)
+    weekday, at = parse_digest_at(settings.digest_at)
     days = int(load_content("notifications")["digest"]["days"])
     since = now - timedelta(days=days)
-    year, week, _ = now.isocalendar()
     stats = DigestStats()
     with factory.begin() as session:
         for therapist in session.scalars(select(Therapist).order_by(Therapist.id)):
+            week = digest_week(now, _zone(therapist.timezone), weekday, at)
+            if week is None:
+                continue
             patients = [p for p in therapist.patients if p.active]
             if not patients:
                 continue
             stats.therapists += 1
             row = Notification(
-                idempotency_key=f"digest:{therapist.id}:{year}-W{week:02d}",
+                idempotency_key=f"digest:{therapist.id}:{week}",
                 recipient_kind="therapist",
                 recipient_id=therapist.id,
                 channel="email",

@@ -9,7 +9,8 @@ Job store: APScheduler's SQLAlchemyJobStore on the application database (table
   outbox run would only delay prompts and alerts.
 - `max_instances=1`: a slow run is not overlapped by the next one in this process. Overlap
   between processes is harmless: every job claims its rows atomically.
-- The digest uses a cron trigger; it is idempotent per therapist and ISO week.
+- The digest runs on an interval like the reminders: each therapist's digest is due at their
+  local weekday and time, and is queued once per therapist and local ISO week.
 """
 
 from __future__ import annotations
@@ -25,10 +26,8 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from coach.config import get_settings
 from coach.scheduler.jobs import JOBS
 from coach.scheduler.settings import SchedulerSettings, scheduler_settings
 from coach.storage.db import make_engine
@@ -39,21 +38,13 @@ JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1
 
 
 def _trigger(name: str, settings: SchedulerSettings) -> Any:
-    if name == "digest":
-        day, _, clock = settings.digest_cron.partition(" ")
-        hour, _, minute = clock.partition(":")
-        return CronTrigger(
-            day_of_week=day,
-            hour=int(hour),
-            minute=int(minute or 0),
-            timezone=get_settings().default_timezone,
-        )
     seconds = {
         "sweep": settings.sweep_interval_s,
         "outbox": settings.outbox_interval_s,
         "spool": settings.outbox_interval_s,
         "ladder": settings.ladder_interval_s,
         "reminders": settings.reminder_interval_s,
+        "digest": settings.reminder_interval_s,  # due per therapist's local time (digest.py)
     }[name]
     return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
 
@@ -84,10 +75,13 @@ def register_jobs(scheduler: BackgroundScheduler, settings: SchedulerSettings) -
             if scheduler.get_job(name):
                 scheduler.remove_job(name)
             continue
-        first = now if name != "digest" else None
-        options: dict[str, Any] = {"next_run_time": first} if first else {}
         scheduler.add_job(
-            func, _trigger(name, settings), id=name, name=name, replace_existing=True, **options
+            func,
+            _trigger(name, settings),
+            id=name,
+            name=name,
+            replace_existing=True,
+            next_run_time=now,
         )
 
 

@@ -14,7 +14,7 @@ below are environment variables.
 | SCHEDULER_OUTBOX_INTERVAL_S | 2 | how often the outbox is polled (emergency latency budget: 5 s) |
 | SCHEDULER_LADDER_INTERVAL_S | 30 | how often unacknowledged escalations are checked |
 | SCHEDULER_REMINDER_INTERVAL_S | 900 | how often caregiver reminders are checked |
-| SCHEDULER_DIGEST_CRON | mon 08:00 | weekly digest: `<day_of_week> <HH:MM>` in DEFAULT_TIMEZONE |
+| SCHEDULER_DIGEST_AT | mon 08:00 | weekly digest at the therapist's local `<day> <HH:MM>` |
 | SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest,spool | periodic jobs this process runs |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | APScheduler's persistent job store |
 | OUTBOX_BATCH | 20 | messages claimed per claim query |
@@ -49,7 +49,7 @@ DEFAULT_RASA_TIMEOUT_S = 10.0
 DEFAULT_OUTBOX_INTERVAL_S = 2.0
 DEFAULT_LADDER_INTERVAL_S = 30.0
 DEFAULT_REMINDER_INTERVAL_S = 900.0
-DEFAULT_DIGEST_CRON = "mon 08:00"
+DEFAULT_DIGEST_AT = "mon 08:00"
 DEFAULT_JOBS = "sweep,outbox,ladder,reminders,digest,spool"
 DEFAULT_OUTBOX_BATCH = 20
 DEFAULT_CLAIM_LEASE_S = 120.0
@@ -88,7 +88,7 @@ class SchedulerSettings:
     outbox_interval_s: float
     ladder_interval_s: float
     reminder_interval_s: float
-    digest_cron: str
+    digest_at: str
     outbox_batch: int
     claim_lease_s: float
     max_attempts: int
@@ -118,7 +118,7 @@ def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
         outbox_interval_s=_float("SCHEDULER_OUTBOX_INTERVAL_S", DEFAULT_OUTBOX_INTERVAL_S),
         ladder_interval_s=_float("SCHEDULER_LADDER_INTERVAL_S", DEFAULT_LADDER_INTERVAL_S),
         reminder_interval_s=_float("SCHEDULER_REMINDER_INTERVAL_S", DEFAULT_REMINDER_INTERVAL_S),
-        digest_cron=os.environ.get("SCHEDULER_DIGEST_CRON", DEFAULT_DIGEST_CRON),
+        digest_at=os.environ.get("SCHEDULER_DIGEST_AT", DEFAULT_DIGEST_AT),
         outbox_batch=_int("OUTBOX_BATCH", DEFAULT_OUTBOX_BATCH),
         claim_lease_s=_float("OUTBOX_CLAIM_LEASE_S", DEFAULT_CLAIM_LEASE_S),
         max_attempts=_int("OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS),

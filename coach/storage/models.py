@@ -42,6 +42,8 @@ class Therapist(Base):
     phone: Mapped[Optional[str]] = mapped_column(String(32))
     webhook_url: Mapped[Optional[str]] = mapped_column(String(500))
     backup_email: Mapped[Optional[str]] = mapped_column(String(254))
+    # IANA zone for the weekly digest; None = the deployment's DEFAULT_TIMEZONE.
+    timezone: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     patients: Mapped[list[Patient]] = relationship(back_populates="therapist")

@@ -23,7 +23,7 @@ from coach.scheduler.ladder import run_ladder
 from coach.scheduler.reminders import run_caregiver_reminders
 from coach.scheduler.settings import scheduler_settings
 from coach.storage.db import session_factory, transaction
-from coach.storage.models import CheckIn, Escalation, Notification
+from coach.storage.models import CheckIn, Escalation, Notification, Therapist
 
 REPO = Path(__file__).resolve().parents[2]
 UTC = timezone.utc
@@ -192,31 +192,81 @@ def test_caregiver_missed_checkin_reminder_only_with_consent(db_url: str) -> Non
         assert (row.address, row.template) == ("ann-carer@home.test", "caregiver_missed_checkin")
 
 
+# Monday 2026-11-30 09:30 in London (UTC+0): the default digest time (mon 08:00) has passed.
+DIGEST_NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+
+
 def test_weekly_digest_once_per_therapist_per_week(db_url: str, smtp_sink, fast_delivery) -> None:
     from coach.scheduler.outbox import run_outbox
 
     with transaction(db_url) as s:
-        t = therapist(s)
+        t = therapist(s, timezone="Europe/London")
         p = patient(s, "Ada Lovelace", therapist_row=t)
         s.add(
             CheckIn(
                 patient_id=p.id,
                 submission_key="k1",
                 mood=6,
-                completed_at=datetime.now(UTC) - timedelta(days=1),
+                completed_at=DIGEST_NOW - timedelta(days=1),
             )
         )
         escalate(s, p, "low_mood", "esc-d")
     factory = session_factory(db_url)
     settings = scheduler_settings(db_url)
-    assert run_digest(factory, settings).queued == 1
-    assert run_digest(factory, settings).queued == 0
+    assert run_digest(factory, settings, now=DIGEST_NOW - timedelta(hours=2)).queued == 0  # 07:30
+    assert run_digest(factory, settings, now=DIGEST_NOW).queued == 1
+    assert run_digest(factory, settings, now=DIGEST_NOW + timedelta(days=3)).queued == 0
+    assert run_digest(factory, settings, now=DIGEST_NOW + timedelta(days=7)).queued == 1
     run_outbox(factory, settings, max_batches=5)
     digest = next(
         m for m in smtp_sink.messages if m["X-Coach-Idempotency-Key"].startswith("digest:")
     )
     text = digest.get_body(("plain",)).get_content()
     assert "Ada Lovelace: 1 check-ins, mean mood 6, latest SAQ -, open alerts 1" in text
+
+
+def test_weekly_digest_at_each_therapists_local_monday_morning(db_url: str) -> None:
+    """Monday 08:00 comes to Auckland 13 hours before London and 8 hours after it in LA."""
+    with transaction(db_url) as s:
+        zones = {"Pacific/Auckland": 1, "Europe/London": 2, "America/Los_Angeles": 3}
+        for zone, n in zones.items():
+            patient(s, f"Patient {n}", therapist_row=therapist(s, n, timezone=zone))
+    factory = session_factory(db_url)
+    settings = scheduler_settings(db_url)
+    with transaction(db_url) as s:
+        zone_of = {str(t.id): t.timezone for t in s.scalars(select(Therapist))}
+    seen: set[str] = set()
+
+    def newly_queued(at: datetime) -> set[tuple[str, str]]:
+        run_digest(factory, settings, now=at)
+        with transaction(db_url) as s:
+            keys = set(
+                s.scalars(
+                    select(Notification.idempotency_key).where(
+                        Notification.template == "therapist_weekly_digest"
+                    )
+                )
+            )
+        new, seen_before = keys - seen, set(seen)
+        seen.update(keys)
+        assert seen_before <= keys
+        return {(zone_of[k.split(":")[1]], k.split(":")[2]) for k in new}
+
+    # Midweek, new therapists get this week's digest (its Monday has passed everywhere).
+    assert newly_queued(datetime(2026, 11, 25, 12, 0, tzinfo=UTC)) == {
+        (zone, "2026-W48") for zone in zones
+    }
+    assert newly_queued(datetime(2026, 11, 29, 18, 55, tzinfo=UTC)) == set()
+    # Sunday 19:05 UTC = Monday 08:05 in Auckland (NZDT, UTC+13): only Auckland's week 49.
+    assert newly_queued(datetime(2026, 11, 29, 19, 5, tzinfo=UTC)) == {
+        ("Pacific/Auckland", "2026-W49")
+    }
+    assert newly_queued(datetime(2026, 11, 30, 8, 5, tzinfo=UTC)) == {("Europe/London", "2026-W49")}
+    # 15:59 UTC = 07:59 in Los Angeles (PST, UTC-8): not yet; 16:00 it is.
+    assert newly_queued(datetime(2026, 11, 30, 15, 59, tzinfo=UTC)) == set()
+    assert newly_queued(datetime(2026, 11, 30, 16, 0, tzinfo=UTC)) == {
+        ("America/Los_Angeles", "2026-W49")
+    }
 
 
 def test_caregiver_missed_exercise_reminder_after_three_zero_session_checkins(
