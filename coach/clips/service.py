@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coach.clips.evidence import clip_evidence
 from coach.storage.models import ClipAnalysis, Patient
 from coach.triage.escalation import EscalationRequest, raise_escalation
 
@@ -52,13 +53,7 @@ def record_clip_analysis(
             EscalationRequest(
                 kind="early_synkinesis",
                 idempotency_key=f"clip:{patient.id}:{clip_id}",
-                evidence={
-                    "source": "selfie_clip",
-                    "clip_analysis_id": row.id,
-                    "flags": report["flags"],
-                    "metrics": report["metrics"],
-                    "baseline": report["baseline"],
-                },
+                evidence=clip_evidence(report, row.id, row.is_baseline),
             ),
         )
     return row, row.needs_review

@@ -63,7 +63,8 @@ async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol
         assert "right" in rows[1].report["flags"]["ocular_synkinesis"]
         escalation = session.scalars(select(Escalation)).one()
         assert (escalation.kind, escalation.level) == ("early_synkinesis", "working_day")
-        assert escalation.evidence["source"] == "selfie_clip"
+        assert escalation.evidence["clip_findings"] == "ocular synkinesis (right)"
+        assert escalation.evidence["clip_analysis_id"] == rows[1].id
 
 
 async def test_unknown_clip_id_asks_to_resend(clinic, dispatcher, domain) -> None:
