@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 from coach.config import get_settings
 
@@ -95,21 +96,36 @@ def build_parser() -> argparse.ArgumentParser:
     portal.add_argument("--port", type=int, default=8000)
     portal.set_defaults(func=_portal)
 
-    for name, func, text in (
-        ("scheduler", _scheduler, "run the scheduler process"),
-        ("analyze-clip", _analyze_clip, "analyse a selfie clip (see analyze-clip --help)"),
-        ("escalations", _escalations, "list / acknowledge escalations"),
-        ("dev-mailbox", _dev_mailbox, "local SMTP sink saving mail under var/mail (make run)"),
-    ):
+    for name, (func, text) in PASSTHROUGH.items():
         passthrough = sub.add_parser(name, help=text, add_help=False)
-        passthrough.add_argument("rest", nargs=argparse.REMAINDER)
-        passthrough.set_defaults(func=func)
+        passthrough.set_defaults(func=func, rest=[])
     return parser
+
+
+# Sub-commands with their own argument parsers: everything after the name is theirs.
+PASSTHROUGH: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "scheduler": (_scheduler, "run the scheduler process"),
+    "analyze-clip": (_analyze_clip, "analyse a selfie clip (see analyze-clip --help)"),
+    "escalations": (_escalations, "list / acknowledge escalations"),
+    "dev-mailbox": (_dev_mailbox, "local SMTP sink saving mail under var/mail (make run)"),
+}
+
+
+def parse_command(argv: list[str]) -> argparse.Namespace:
+    """The chosen sub-command; a pass-through command gets the rest of `argv` untouched
+    (argparse's REMAINDER drops a leading `--option`)."""
+    parser = build_parser()
+    split = next((i for i, arg in enumerate(argv) if arg in PASSTHROUGH), None)
+    if split is None:
+        return parser.parse_args(argv)
+    args = parser.parse_args(argv[: split + 1])
+    args.rest = argv[split + 1 :]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse `argv` and run the chosen sub-command."""
-    args = build_parser().parse_args(argv)
+    args = parse_command(list(sys.argv[1:] if argv is None else argv))
     configure_logging(get_settings().log_level)
     return args.func(args)
 
@@ -119,7 +135,9 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO; Rasa's conversation URLs carry the sender id (a
     # phone number on SMS/WhatsApp), which is PHI.
-    for chatty in ("httpx", "httpcore"):
+    # APScheduler logs two lines per job run (the outbox runs every 2 s) and aiosmtpd every SMTP
+    # command with the addresses: failures only.
+    for chatty in ("httpx", "httpcore", "apscheduler.executors", "mail.log"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
