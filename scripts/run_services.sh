@@ -3,12 +3,20 @@
 # With --chat, drop into the terminal chat as the demo patient. Ctrl-C stops everything started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var/log
+var="${COACH_HOME:-$PWD}/var"   # logs and the dev mail sink live with the rest of the state
+mkdir -p "$var/log"
 pids=()
 stop_all() {
   trap - EXIT INT TERM
   echo; echo "stopping services..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 20); do  # up to 10 s for a clean shutdown, then no more waiting
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop_all EXIT
@@ -17,22 +25,23 @@ trap 'exit 130' INT TERM
 wait_http() {  # url name seconds pid
   for _ in $(seq "$3"); do
     if curl -fs -o /dev/null "$1"; then return 0; fi
-    kill -0 "$4" 2>/dev/null || { echo "$2 exited; see var/log/$2.log"; tail -20 "var/log/$2.log"; exit 1; }
+    kill -0 "$4" 2>/dev/null || { echo "$2 exited; see $var/log/$2.log"; tail -20 "$var/log/$2.log"; exit 1; }
     sleep 1
   done
-  echo "$2 did not come up in $3 s; see var/log/$2.log"; exit 1
+  echo "$2 did not come up in $3 s; see $var/log/$2.log"; exit 1
 }
 
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >"$var/log/actions.log" 2>&1 &
 pids+=($!); actions_pid=$!
 rasa_args=(run --enable-api --interface 127.0.0.1 --port "$RASA_PORT" --model models/coach.tar.gz
            --endpoints endpoints.yml --credentials credentials.yml --cors "*")
 if [ -n "${RASA_TOKEN:-}" ]; then rasa_args+=(--auth-token "$RASA_TOKEN"); fi
-.venv-rasa/bin/rasa "${rasa_args[@]}" >var/log/rasa.log 2>&1 &
+.venv-rasa/bin/rasa "${rasa_args[@]}" >"$var/log/rasa.log" 2>&1 &
 pids+=($!); rasa_pid=$!
-.venv/bin/python -m coach.cli dev-mailbox --port "$SMTP_PORT" >var/log/mailbox.log 2>&1 &
+.venv/bin/python -m coach.cli dev-mailbox --port "$SMTP_PORT" --maildir "$var/mail" \
+  >"$var/log/mailbox.log" 2>&1 &
 pids+=($!)
-.venv/bin/python -m coach.cli scheduler >var/log/scheduler.log 2>&1 &
+.venv/bin/python -m coach.cli scheduler >"$var/log/scheduler.log" 2>&1 &
 pids+=($!)
 
 echo "starting: action server, Rasa server (loading the model takes ~30 s), scheduler, mail sink..."
@@ -47,9 +56,9 @@ The coach is up.
   Rasa HTTP API  http://127.0.0.1:$RASA_PORT/  (trigger_intent for the scheduler)
   action server  http://127.0.0.1:$ACTIONS_PORT/health
   acknowledge    http://127.0.0.1:$ACK_SERVER_PORT/  (links in escalation emails)
-  email (dev)    SMTP 127.0.0.1:$SMTP_PORT -> var/mail/new/  (therapist and caregiver messages)
+  email (dev)    SMTP 127.0.0.1:$SMTP_PORT -> $var/mail/new/  (therapist and caregiver messages)
   database       $DATABASE_URL
-  logs           var/log/{rasa,actions,scheduler,mailbox}.log
+  logs           $var/log/{rasa,actions,scheduler,mailbox}.log
 TXT
 
 if [ "${1:-}" = "--chat" ]; then
