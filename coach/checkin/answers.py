@@ -69,7 +69,7 @@ def parse_minutes(text: str, sessions: int | None, low: int, high: int) -> int |
         minutes: int | None = round(float(hours.group(1)) * MINUTES_PER_HOUR)
     else:
         minutes = parse_number(clean, low, high)
-    if minutes is not None and sessions and sessions > 1:
+    if minutes is not None and (sessions or 0) > 1:
         if any(re.search(rf"\b{re.escape(w)}\b", clean) for w in content["per_session_words"]):
             minutes *= sessions
     if minutes is None or not low <= minutes <= high:
@@ -78,11 +78,12 @@ def parse_minutes(text: str, sessions: int | None, low: int, high: int) -> int |
 
 
 def coerce_minutes(value: object, sessions: object, low: int, high: int) -> int | None:
-    """Like `parse_minutes`, but re-checks a value that is already a number (a resumed form)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value) if low <= value <= high else None
-    count = coerce_number(sessions, 0, high) if sessions is not None else None
-    return parse_minutes(str(value or ""), count, low, high)
+    """`parse_minutes` for the patient's words; a number already stored (a resumed form) is only
+    re-checked, never multiplied again."""
+    if not isinstance(value, str):
+        return coerce_number(value, low, high)
+    count = int(sessions) if isinstance(sessions, (int, float)) else None  # a float slot
+    return parse_minutes(value, count, low, high)
 
 
 def coerce_yes_no(value: object) -> bool | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from statistics import mean
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,7 @@ from coach.config import get_settings
 from coach.content import load_content
 from coach.scheduler.reminders import add_once
 from coach.scheduler.settings import SchedulerSettings
+from coach.scheduler.sweep import zone_info
 from coach.storage.models import (
     CheckIn,
     Escalation,
@@ -34,13 +35,6 @@ def parse_digest_at(spec: str) -> tuple[int, time]:
     if day[:3] not in WEEKDAYS:
         raise ValueError(f"SCHEDULER_DIGEST_AT: unknown weekday in {spec!r}")
     return WEEKDAYS.index(day[:3]), time(int(hour or 0), int(minute or 0))
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or get_settings().default_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(get_settings().default_timezone)
 
 
 def digest_week(now: datetime, zone: ZoneInfo, weekday: int, at: time) -> str | None:
@@ -97,7 +91,8 @@ def run_digest(
     stats = DigestStats()
     with factory.begin() as session:
         for therapist in session.scalars(select(Therapist).order_by(Therapist.id)):
-            week = digest_week(now, _zone(therapist.timezone), weekday, at)
+            zone = zone_info(therapist.timezone or get_settings().default_timezone)
+            week = digest_week(now, zone, weekday, at)
             if week is None:
                 continue
             patients = [p for p in therapist.patients if p.active]

@@ -72,6 +72,7 @@ def test_minutes(text: str, sessions: int, expected: int | None) -> None:
 def test_minutes_of_a_resumed_form_are_kept_not_multiplied_again() -> None:
     assert coerce_minutes(20, 2, 0, 240) == 20
     assert coerce_minutes("10 each", 2, 0, 240) == 20
+    assert coerce_minutes("10 each", 2.0, 0, 240) == 20  # sessions_done is a float slot
     assert coerce_minutes("10 each", None, 0, 240) == 10
 
 
