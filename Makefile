@@ -37,13 +37,13 @@ help:
 .venv-rasa/.installed: requirements/rasa.txt
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 on PATH or pyenv 3.10.x)"; exit 1; }
 	test -x .venv-rasa/bin/python || $(PY310) -m venv .venv-rasa
-	.venv-rasa/bin/pip install -q -r requirements/rasa.txt
+	flock .venv-rasa/.lock .venv-rasa/bin/pip install -q -r requirements/rasa.txt
 	touch $@
 
 .venv/.installed: requirements/app.txt pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 on PATH or pyenv 3.10.x)"; exit 1; }
 	test -x .venv/bin/python || $(PY310) -m venv .venv
-	.venv/bin/pip install -q -r requirements/app.txt
+	flock .venv/.lock .venv/bin/pip install -q -r requirements/app.txt
 	.venv/bin/pip install -q --no-deps --no-build-isolation -e .  # the `coach` command
 	touch $@
 

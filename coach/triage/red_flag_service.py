@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from coach.content import load_content
+from coach.escalation.spool import spool_escalation
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
 from coach.triage.escalation import raise_escalation
 from coach.triage.red_flags import detect_red_flags
-from coach.triage.spool import red_flag_request, spool_escalation
+from coach.triage.spool import red_flag_request
 
 log = logging.getLogger(__name__)
 

@@ -1,36 +1,18 @@
-"""Durable fallback for red flags that could not reach the database, replayed by the scheduler."""
+"""Replay of spooled red flags (written by `coach.escalation.spool`) into the database."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from coach.config import get_settings
+from coach.escalation.spool import spool_path
 from coach.storage.patients import patient_for_sender
 from coach.triage.escalation import EscalationRequest, raise_escalation
 
 log = logging.getLogger(__name__)
-
-
-def spool_path() -> Path:
-    """The append-only spool file under the private var/ folder."""
-    return get_settings().home / "var" / "escalation_spool.jsonl"
-
-
-def spool_escalation(record: dict[str, Any]) -> Path:
-    """Append one record and fsync it, so a database outage never loses a red flag."""
-    path = spool_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return path
 
 
 def red_flag_request(

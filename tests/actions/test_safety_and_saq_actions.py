@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from actions.red_flag import ActionHandleRedFlag
 from actions.saq_form import ActionSubmitSaq, ValidateSaqForm
+from coach.escalation.spool import spool_path
 from coach.storage.db import transaction
 from coach.storage.models import Escalation, Notification, QuestionnaireResponse
-from coach.triage.spool import spool_path
 from tests.actions.conftest import make_tracker
 
 

@@ -1,0 +1,1 @@
+"""The escalation lifecycle: raise, recipients, ladder, dead letter, acknowledge."""
