@@ -57,19 +57,9 @@ def _dev_mailbox(args: argparse.Namespace) -> int:
 
 
 def _portal(args: argparse.Namespace) -> int:
-    import signal
-    import threading
+    from coach.portal.server import serve
 
-    from coach.scheduler.ack_server import serve_in_thread
-
-    server = serve_in_thread(args.host, args.port, args.database_url)
-    print(f"portal (acknowledge endpoint) on http://{args.host}:{args.port}/ack")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
-    server.shutdown()
-    return 0
+    return serve(args.host, args.port, args.database_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--rasa-url", default=None)
     chat.set_defaults(func=_chat)
 
-    portal = sub.add_parser("portal", help="web portal (for now: the acknowledge endpoint)")
-    portal.add_argument("--host", default="127.0.0.1")
-    portal.add_argument("--port", type=int, default=8000)
+    portal = sub.add_parser("portal", help="web portal for therapists, admins and caregivers")
+    portal.add_argument("--host", default=None, help="bind address (default: PORTAL_HOST)")
+    portal.add_argument("--port", type=int, default=None, help="port (default: PORTAL_PORT)")
     portal.set_defaults(func=_portal)
 
     for name, (func, text) in PASSTHROUGH.items():

@@ -66,6 +66,10 @@ class Patient(Base):
     # Lease taken by the scheduler while a check-in prompt is in flight (revision 0002).
     prompt_claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Therapist's plan (revision 0007): weekly clip weekday (Monday = 0; None = the clinic's
+    # default in notifications.yml) and the exercise keys (content/portal.yml) to reinforce.
+    clip_weekday: Mapped[Optional[int]] = mapped_column(Integer)
+    plan_exercises: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     therapist: Mapped[Optional[Therapist]] = relationship(back_populates="patients")
     caregivers: Mapped[list[Caregiver]] = relationship(back_populates="patient")
@@ -189,6 +193,11 @@ class Escalation(Base):
     next_step_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     acknowledged_by: Mapped[Optional[str]] = mapped_column(String(120))
+    # Portal (revision 0007): the acknowledging note, and resolution (status "resolved").
+    ack_note: Mapped[Optional[str]] = mapped_column(Text)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[Optional[str]] = mapped_column(String(120))
+    resolve_note: Mapped[Optional[str]] = mapped_column(Text)
 
     notifications: Mapped[list[Notification]] = relationship(back_populates="escalation")
 
@@ -231,3 +240,57 @@ class AuditEvent(Base):
     subject_type: Mapped[Optional[str]] = mapped_column(String(32))
     subject_id: Mapped[Optional[int]] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PortalUser(Base):
+    """A portal login: a therapist, a clinic admin or a caregiver (revision 0007)."""
+
+    __tablename__ = "portal_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # therapist | admin | caregiver
+    therapist_id: Mapped[Optional[int]] = mapped_column(ForeignKey("therapist.id"), index=True)
+    caregiver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caregiver.id"), index=True)
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class PortalSession(Base):
+    """A server-side login session; the cookie holds a token whose SHA-256 is `token_hash`."""
+
+    __tablename__ = "portal_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    via_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginAttempt(Base):
+    """One failed sign-in, for rate limiting by client address and by account."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)  # hashed client address
+    email: Mapped[str] = mapped_column(String(254), index=True)
+
+
+# Portal read paths (revision 0007): latest-row-per-patient look-ups and open alerts per patient.
+Index("ix_checkin_patient_completed", CheckIn.patient_id, CheckIn.completed_at)
+Index("ix_saq_patient_answered", QuestionnaireResponse.patient_id, QuestionnaireResponse.answered_at)
+Index("ix_clip_patient_created", ClipAnalysis.patient_id, ClipAnalysis.created_at)
+Index("ix_escalation_patient_status", Escalation.patient_id, Escalation.status)

@@ -1,0 +1,1 @@
+"""The clinic portal: therapists, clinic admins and caregivers (FastAPI, Jinja2)."""

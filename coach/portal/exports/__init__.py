@@ -1,0 +1,1 @@
+"""Patient record exports: CSV and FHIR R4."""

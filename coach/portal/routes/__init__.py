@@ -1,0 +1,1 @@
+"""Portal routes, one module per page group."""

@@ -1,0 +1,68 @@
+"""The page acknowledge links land on: GET shows the alert and a button, only POST acknowledges
+(mail scanners that prefetch links cannot acknowledge an alert nobody has read).
+
+The page names no patient: whoever holds the link sees the alert's number, severity and kind.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from coach.content import load_content
+from coach.notify.render import TIME_FORMAT, as_utc
+from coach.portal import escalations
+from coach.portal.deps import get_db, render
+from coach.storage.models import Escalation
+
+router = APIRouter()
+STATUS = {"confirm": 200, "done": 200, "already": 409, "expired": 410, "invalid": 403,
+          "not_found": 404}
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _page(request: Request, name: str, escalation: Escalation | None, token: str = "") -> Response:
+    texts = load_content("notifications")
+    values = {"state": name, "token": token, "escalation": escalation}
+    if escalation is not None:
+        values.update(
+            level_label=texts["level_labels"].get(escalation.level, escalation.level),
+            kind_label=texts["kind_labels"].get(escalation.kind, escalation.kind),
+            raised_at=as_utc(escalation.created_at).strftime(TIME_FORMAT),
+            acknowledged_at=as_utc(escalation.acknowledged_at).strftime(TIME_FORMAT)
+            if escalation.acknowledged_at
+            else None,
+        )
+    response = render(request, "ack.html", values, status_code=STATUS[name])
+    response.headers.update(HEADERS)
+    return response
+
+
+@router.get("/ack")
+def ack_confirm(request: Request, token: str = "", db: Session = Depends(get_db, scope="function")) -> Response:
+    try:
+        claim = escalations.read_link(token)
+    except escalations.LinkExpired:
+        return _page(request, "expired", None)
+    except escalations.LinkInvalid:
+        return _page(request, "invalid", None)
+    escalation = db.get(Escalation, claim.escalation_id)
+    if escalation is None:
+        return _page(request, "not_found", None)
+    if escalation.status != "open":
+        return _page(request, "already", escalation)
+    return _page(request, "confirm", escalation, token)
+
+
+@router.post("/ack")
+def ack(request: Request, token: str = Form(""), db: Session = Depends(get_db, scope="function")) -> Response:
+    try:
+        outcome = escalations.acknowledge_by_link(db, token)
+    except escalations.LinkExpired:
+        return _page(request, "expired", None)
+    except escalations.LinkInvalid:
+        return _page(request, "invalid", None)
+    if outcome.escalation is None:
+        return _page(request, "not_found", None)
+    return _page(request, "done" if outcome.result == "acknowledged" else "already", outcome.escalation)
