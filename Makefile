@@ -22,7 +22,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 # make run delivers email to a local sink (var/mail); a clinic sets SMTP_HOST/SMTP_PORT instead.
 export SMTP_PORT ?= 8025
-export ACK_SERVER_PORT ?= 8010
+export PORTAL_PORT ?= 8000
+export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORTAL_PORT)
+export ACK_BASE_URL ?= $(PORTAL_BASE_URL)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -91,6 +93,7 @@ bench: install train
 	$(APP) bench/escalation_latency.py
 	$(APP) bench/outbox_throughput.py
 	$(APP) bench/clip_throughput.py
+	$(APP) bench/portal_pages.py
 
 clean:
 	rm -rf models results var/test-*

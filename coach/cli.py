@@ -26,6 +26,15 @@ def _seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_logins(_args: argparse.Namespace) -> int:
+    from coach.content import load_content
+
+    print("  demo sign-ins (portal; demo data only):")
+    for role, login in load_content("demo_clinic")["accounts"].items():
+        print(f"    {role.replace('_', ' '):<16} {login['email']:<28} {login['password']}")
+    return 0
+
+
 def _chat(args: argparse.Namespace) -> int:
     from coach.terminal_chat import run_chat
 
@@ -74,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("seed-demo", help="add the demo clinic (idempotent)").set_defaults(
         func=_seed_demo
+    )
+
+    sub.add_parser("demo-logins", help="print the demo clinic's portal sign-ins").set_defaults(
+        func=_demo_logins
     )
 
     chat = sub.add_parser("chat", help="terminal chat with the running coach (REST channel)")

@@ -43,9 +43,12 @@ pids+=($!); rasa_pid=$!
 pids+=($!)
 .venv/bin/python -m coach.cli scheduler >"$var/log/scheduler.log" 2>&1 &
 pids+=($!)
+.venv/bin/python -m coach.cli portal --port "${PORTAL_PORT:-8000}" >"$var/log/portal.log" 2>&1 &
+pids+=($!); portal_pid=$!
 
-echo "starting: action server, Rasa server (loading the model takes ~30 s), scheduler, mail sink..."
+echo "starting: action server, Rasa server (loading the model takes ~30 s), scheduler, portal, mail sink..."
 wait_http "http://127.0.0.1:$ACTIONS_PORT/health" actions 60 "$actions_pid"
+wait_http "http://127.0.0.1:${PORTAL_PORT:-8000}/healthz" portal 60 "$portal_pid"
 wait_http "http://127.0.0.1:$RASA_PORT/status${RASA_TOKEN:+?token=$RASA_TOKEN}" rasa 180 "$rasa_pid"
 
 cat <<TXT
@@ -55,11 +58,12 @@ The coach is up.
   socket.io      http://127.0.0.1:$RASA_PORT/socket.io
   Rasa HTTP API  http://127.0.0.1:$RASA_PORT/  (trigger_intent for the scheduler)
   action server  http://127.0.0.1:$ACTIONS_PORT/health
-  acknowledge    http://127.0.0.1:$ACK_SERVER_PORT/  (links in escalation emails)
+  portal         http://127.0.0.1:${PORTAL_PORT:-8000}/  (therapists, clinic admin, caregivers; acknowledge links land here)
   email (dev)    SMTP 127.0.0.1:$SMTP_PORT -> $var/mail/new/  (therapist and caregiver messages)
   database       $DATABASE_URL
-  logs           $var/log/{rasa,actions,scheduler,mailbox}.log
+  logs           $var/log/{rasa,actions,scheduler,portal,mailbox}.log
 TXT
+.venv/bin/python -m coach.cli demo-logins
 
 if [ "${1:-}" = "--chat" ]; then
   echo

@@ -93,7 +93,10 @@ def authenticate(
     email = normalise_email(email)
     client = client_key(client_address)
     since = now - timedelta(minutes=settings.login_window_min)
-    if _recent_failures(session, LoginAttempt.client, client, since) >= settings.client_max_failures:
+    if (
+        _recent_failures(session, LoginAttempt.client, client, since)
+        >= settings.client_max_failures
+    ):
         return SignIn("throttled")
     user = session.scalar(select(PortalUser).where(PortalUser.email == email))
     locked_by_count = (

@@ -16,7 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coach.config import get_settings
 from coach.portal import csrf
-from coach.portal.deps import LoginRequired, PasswordChangeRequired, render
+from coach.portal.deps import (
+    LoginRequired,
+    PasswordChangeRequired,
+    SecondFactorRequired,
+    render,
+)
 from coach.portal.routes import (
     ack,
     admin,
@@ -55,8 +60,11 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 ERROR_TEXT = {
-    403: ("Not allowed", "This form has expired or was not sent from this portal. Go back, "
-          "reload the page and try again."),
+    403: (
+        "Not allowed",
+        "This form has expired or was not sent from this portal. Go back, "
+        "reload the page and try again.",
+    ),
     404: ("Not found", "There is nothing here, or it is not yours to see."),
     400: ("Please check", "Something in the request was not right."),
     429: ("Slow down", "Too many attempts. Please wait a little and try again."),
@@ -67,9 +75,7 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(
-    database_url: str | None = None, settings: PortalSettings | None = None
-) -> FastAPI:
+def create_app(database_url: str | None = None, settings: PortalSettings | None = None) -> FastAPI:
     """The portal app on `database_url` (default: DATABASE_URL)."""
     app = FastAPI(
         title="Synkinesis coach portal",
@@ -101,6 +107,12 @@ def create_app(
         response = RedirectResponse(f"/login?next={quote(target)}{expired}", status_code=303)
         response.delete_cookie(auth.COOKIE_NAME, path="/")
         return response
+
+    @app.exception_handler(SecondFactorRequired)
+    def second_factor(request: Request, _exc: SecondFactorRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Sign in first."}, status_code=401)
+        return RedirectResponse("/login/code", status_code=303)
 
     @app.exception_handler(PasswordChangeRequired)
     def change_password(_request: Request, _exc: PasswordChangeRequired) -> Response:

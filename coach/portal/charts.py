@@ -17,7 +17,12 @@ from coach.notify.render import as_utc
 from coach.portal.patient_record import PatientRecord
 
 SIDE_COLOURS = {"right": "#1f6fb2", "left": "#d9822b"}
-SAQ_COLOUR, MOOD_COLOUR, ADHERENCE_COLOUR, MINUTES_COLOUR = "#5b3fa8", "#2a8a5e", "#1f6fb2", "#9aa7b5"
+SAQ_COLOUR, MOOD_COLOUR, ADHERENCE_COLOUR, MINUTES_COLOUR = (
+    "#5b3fa8",
+    "#2a8a5e",
+    "#1f6fb2",
+    "#9aa7b5",
+)
 CHANGE_COLOUR, BAND_COLOUR = "#c62828", "rgba(91,63,168,0.12)"
 CLIP_METRICS = (  # (flat metric prefix, chart title, y-axis label)
     ("eye_narrowing_pucker_pct", "Eye narrowing in pucker", "% of own rest opening"),

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
-from zoneinfo import ZoneInfo
 
 from coach.config import get_settings
 from coach.content import load_content
@@ -45,8 +46,22 @@ TEMPLATES.env.filters.update(when=when, day=day)
 TEMPLATES.env.globals.update(clinic_zone=lambda: get_settings().default_timezone)
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show of the signed-in user (a plain copy: error pages render it after the
+    request's transaction has been rolled back)."""
+
+    id: int
+    email: str
+    role: str
+
+
 class LoginRequired(Exception):
     """No live session: pages redirect to the sign-in form, the API answers 401."""
+
+
+class SecondFactorRequired(Exception):
+    """Password accepted, TOTP code not yet given."""
 
 
 class PasswordChangeRequired(Exception):
@@ -68,15 +83,17 @@ def get_db(request: Request) -> Iterator[Session]:
 def current(request: Request, db: Session = Depends(get_db, scope="function")) -> Current:
     """The signed-in user (a fully signed-in session: second factor done)."""
     found = load_session(db, request.cookies.get(COOKIE_NAME), settings_of(request))
-    if found is None or found.session.mfa_pending:
+    if found is None:
         raise LoginRequired()
+    if found.session.mfa_pending:
+        raise SecondFactorRequired()
     if (
         found.user.must_change_password
         and not found.session.via_link
         and not request.url.path.startswith(("/account", "/logout"))
     ):
         raise PasswordChangeRequired()
-    request.state.user = found.user
+    request.state.user = Viewer(found.user.id, found.user.email, found.user.role)
     return found
 
 

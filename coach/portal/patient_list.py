@@ -191,7 +191,9 @@ def patient_page(
                 therapist=r.therapist_name,
                 last_checkin=r.last_checkin,
                 adherence_days=int(r.adherence or 0),
-                adherence_pct=round(100 * min(int(r.adherence or 0), ADHERENCE_DAYS) / ADHERENCE_DAYS),
+                adherence_pct=round(
+                    100 * min(int(r.adherence or 0), ADHERENCE_DAYS) / ADHERENCE_DAYS
+                ),
                 saq_score=r.score,
                 saq_change=change,
                 saq_real_change=bool(r.real_change)

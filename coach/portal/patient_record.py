@@ -49,9 +49,7 @@ def load_record(
 ) -> PatientRecord:
     """The record of `patient` with a timeline page ending at `until` (newest first)."""
     checkins = db.execute(
-        select(
-            CheckIn.completed_at, CheckIn.sessions_done, CheckIn.minutes_practised, CheckIn.mood
-        )
+        select(CheckIn.completed_at, CheckIn.sessions_done, CheckIn.minutes_practised, CheckIn.mood)
         .where(CheckIn.patient_id == patient.id)
         .order_by(CheckIn.completed_at)
     ).all()

@@ -123,7 +123,9 @@ class CaregiverForm:
         if self.email and not EMAIL.match(self.email):
             self.errors["email"] = "That e-mail address does not look right."
         if self.phone and not PHONE.match(self.phone):
-            self.errors["phone"] = "Give the phone number in international form, e.g. +447700900123."
+            self.errors["phone"] = (
+                "Give the phone number in international form, e.g. +447700900123."
+            )
         if not self.email and not self.phone:
             self.errors["email"] = "Give an e-mail address or a phone number."
         notices, views = caregiver_scopes()
@@ -139,7 +141,9 @@ class CaregiverForm:
         caregiver.email = self.email or None
         caregiver.phone = self.phone or None
         notices, views = caregiver_scopes()
-        caregiver.consent_scope = [k for k in (*notices, *views) if k in self.scope and self.consented]
+        caregiver.consent_scope = [
+            k for k in (*notices, *views) if k in self.scope and self.consented
+        ]
         if self.consented and caregiver.consented_at is None:
             caregiver.consented_at = datetime.now(timezone.utc)
         if not self.consented:

@@ -5,13 +5,13 @@
 | PORTAL_HOST | 127.0.0.1 | bind address of `coach portal` |
 | PORTAL_PORT | 8000 | port of `coach portal` |
 | PORTAL_BASE_URL | http://127.0.0.1:8000 | public URL of the portal (links in messages) |
-| PORTAL_COOKIE_SECURE | 1 | session cookies only over HTTPS (browsers treat 127.0.0.1 / localhost as secure) |
+| PORTAL_COOKIE_SECURE | 1 | cookies only over HTTPS (browsers count 127.0.0.1 as secure) |
 | PORTAL_SESSION_IDLE_MIN | 30 | a session unused this long is signed out |
 | PORTAL_SESSION_MAX_HOURS | 12 | a session ends this long after sign-in, used or not |
 | PORTAL_LOGIN_MAX_FAILURES | 5 | wrong passwords for one account before it is locked |
 | PORTAL_LOGIN_WINDOW_MIN | 15 | window in which failures are counted (per account and per client) |
 | PORTAL_LOCKOUT_MIN | 15 | how long a locked account stays locked |
-| PORTAL_CLIENT_MAX_FAILURES | 20 | failed sign-ins from one client address in the window before it is slowed down |
+| PORTAL_CLIENT_MAX_FAILURES | 20 | failed sign-ins per client address and window, then refused |
 | PORTAL_MEDIA_LINK_MIN | 10 | lifetime of a signed media (image) URL |
 | PORTAL_CAREGIVER_LINK_DAYS | 7 | lifetime of a caregiver's signed sign-in link |
 | PORTAL_PAGE_SIZE | 50 | rows per page in the patient list and the audit log |

@@ -117,19 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     scheduler.start(paused=True)
     register_jobs(scheduler, settings)
     scheduler.resume()
-    ack_server = None
-    if settings.ack_port:
-        from coach.scheduler.ack_server import serve_in_thread
-
-        try:
-            ack_server = serve_in_thread(
-                settings.ack_host, settings.ack_port, settings.database_url
-            )
-        except OSError as exc:  # e.g. a second scheduler on this host: delivery still runs
-            log.error("acknowledge endpoint not started on port %s: %s", settings.ack_port, exc)
     log.info("scheduler started: jobs %s", ", ".join(settings.jobs))
     stop.wait()
     scheduler.shutdown(wait=True)
-    if ack_server is not None:
-        ack_server.shutdown()
     return 0

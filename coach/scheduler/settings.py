@@ -25,9 +25,7 @@ below are environment variables.
 | OUTBOX_JITTER | 0.2 | ± fraction of random jitter on every retry delay |
 | OUTBOX_DRAIN_BUDGET_S | 10 | one outbox run stops claiming after this long |
 | CLINIC_BACKUP_EMAIL | (empty) | clinic's backup contact: ladder top step and dead-letter alerts |
-| ACK_BASE_URL | http://127.0.0.1:8010 | public base URL of the acknowledge endpoint |
-| ACK_SERVER_PORT | 8010 | port of the built-in acknowledge endpoint (0 = do not serve) |
-| ACK_SERVER_HOST | 127.0.0.1 | bind address of the built-in acknowledge endpoint |
+| ACK_BASE_URL | http://127.0.0.1:8000 | public URL of the portal (acknowledge links land there) |
 
 Delivery channel settings (SMTP, Twilio, webhook) are in `coach.notify.settings`.
 The lease must exceed the send timeout (NOTIFY_TIMEOUT_S) so that a live sender never loses its
@@ -58,9 +56,7 @@ DEFAULT_BACKOFF_BASE_S = 10.0
 DEFAULT_BACKOFF_MAX_S = 1800.0
 DEFAULT_JITTER = 0.2
 DEFAULT_DRAIN_BUDGET_S = 10.0
-DEFAULT_ACK_BASE_URL = "http://127.0.0.1:8010"
-DEFAULT_ACK_PORT = 8010
-DEFAULT_ACK_HOST = "127.0.0.1"
+DEFAULT_ACK_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _float(name: str, default: float) -> float:
@@ -98,8 +94,6 @@ class SchedulerSettings:
     drain_budget_s: float
     clinic_backup_email: str
     ack_base_url: str
-    ack_port: int
-    ack_host: str
 
 
 def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
@@ -128,6 +122,4 @@ def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
         drain_budget_s=_float("OUTBOX_DRAIN_BUDGET_S", DEFAULT_DRAIN_BUDGET_S),
         clinic_backup_email=os.environ.get("CLINIC_BACKUP_EMAIL", ""),
         ack_base_url=os.environ.get("ACK_BASE_URL", DEFAULT_ACK_BASE_URL).rstrip("/"),
-        ack_port=_int("ACK_SERVER_PORT", DEFAULT_ACK_PORT),
-        ack_host=os.environ.get("ACK_SERVER_HOST", DEFAULT_ACK_HOST),
     )

@@ -109,8 +109,14 @@ def _seed_portal(session: Session, demo: dict[str, Any]) -> None:
         sam.plan_exercises = ["mirror_biofeedback", "gentle_eye_closure", "small_smile"]
         _history(session, sam, history, rng, now, trend=0.8, jump=history["saq_jump"])
         _clips(session, sam, history, now)
-        _alert(session, sam, "eye_at_risk", now - timedelta(minutes=25), 0,
-               {"text": "my left eye is red and gritty and it hurts", "flag": "eye_at_risk"})
+        _alert(
+            session,
+            sam,
+            "eye_at_risk",
+            now - timedelta(minutes=25),
+            0,
+            {"text": "my left eye is red and gritty and it hurts", "flag": "eye_at_risk"},
+        )
     therapists = {"main": main, "other": other, "none": None}
     for index, (name, owner, side, weeks) in enumerate(history["more_patients"]):
         patient = Patient(
@@ -125,14 +131,35 @@ def _seed_portal(session: Session, demo: dict[str, Any]) -> None:
         )
         session.add(patient)
         session.flush()
-        _history(session, patient, history, rng, now, trend=rng.uniform(-0.5, 1.5),
-                 days=min(history["days"], weeks * 7))
+        _history(
+            session,
+            patient,
+            history,
+            rng,
+            now,
+            trend=rng.uniform(-0.5, 1.5),
+            days=min(history["days"], weeks * 7),
+        )
         if index == 1:
-            _alert(session, patient, "low_mood", now - timedelta(hours=26), 1,
-                   {"mood": 2, "text": "I don't want to see anyone at the moment"})
-    _alert(session, None, "self_harm", now - timedelta(minutes=12), 0,
-           {"text": "sometimes I think everyone would be better off without me",
-            "source": "unknown sender on the web chat"})
+            _alert(
+                session,
+                patient,
+                "low_mood",
+                now - timedelta(hours=26),
+                1,
+                {"mood": 2, "text": "I don't want to see anyone at the moment"},
+            )
+    _alert(
+        session,
+        None,
+        "self_harm",
+        now - timedelta(minutes=12),
+        0,
+        {
+            "text": "sometimes I think everyone would be better off without me",
+            "source": "unknown sender on the web chat",
+        },
+    )
 
 
 def _history(
@@ -172,10 +199,17 @@ def _history(
             session.add(checkin)
             if "eye" in (checkin.face_feeling or "") and "water" in (checkin.face_feeling or ""):
                 session.flush()
-                session.add(SymptomReport(checkin_id=checkin.id, patient_id=patient.id,
-                                          symptom="tearing", side=patient.affected_side,
-                                          trigger="eating", negated=False,
-                                          text=checkin.face_feeling))
+                session.add(
+                    SymptomReport(
+                        checkin_id=checkin.id,
+                        patient_id=patient.id,
+                        symptom="tearing",
+                        side=patient.affected_side,
+                        trigger="eating",
+                        negated=False,
+                        text=checkin.face_feeling,
+                    )
+                )
         if ago % 7 == 0:
             weeks_in = (days - ago) / 7
             base = 30 + trend * weeks_in + rng.uniform(-3, 3)
@@ -233,8 +267,14 @@ def _clips(session: Session, patient: Patient, history: dict[str, Any], now: dat
         if row.needs_review:
             from coach.clips.evidence import clip_evidence
 
-            _alert(session, patient, "early_synkinesis", row.created_at, 1,
-                   clip_evidence(report, row.id, row.is_baseline))
+            _alert(
+                session,
+                patient,
+                "early_synkinesis",
+                row.created_at,
+                1,
+                clip_evidence(report, row.id, row.is_baseline),
+            )
 
 
 def _alert(

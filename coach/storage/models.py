@@ -291,6 +291,8 @@ class LoginAttempt(Base):
 
 # Portal read paths (revision 0007): latest-row-per-patient look-ups and open alerts per patient.
 Index("ix_checkin_patient_completed", CheckIn.patient_id, CheckIn.completed_at)
-Index("ix_saq_patient_answered", QuestionnaireResponse.patient_id, QuestionnaireResponse.answered_at)
+Index(
+    "ix_saq_patient_answered", QuestionnaireResponse.patient_id, QuestionnaireResponse.answered_at
+)
 Index("ix_clip_patient_created", ClipAnalysis.patient_id, ClipAnalysis.created_at)
 Index("ix_escalation_patient_status", Escalation.patient_id, Escalation.status)

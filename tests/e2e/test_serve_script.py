@@ -50,15 +50,15 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
     database_url = f"sqlite:///{tmp_path / 'coach.db'}"
     upgrade(database_url)
     seed_demo_clinic(database_url)
-    ports = {name: free_port() for name in ("RASA", "ACTIONS", "SMTP", "ACK")}
+    ports = {name: free_port() for name in ("RASA", "ACTIONS", "SMTP", "PORTAL")}
     env = {
         **coach_env(tmp_path, database_url, ports["ACTIONS"]),
         "RASA_PORT": str(ports["RASA"]),
         "ACTIONS_PORT": str(ports["ACTIONS"]),
         "RASA_URL": f"http://127.0.0.1:{ports['RASA']}",
         "SMTP_PORT": str(ports["SMTP"]),
-        "ACK_SERVER_PORT": str(ports["ACK"]),
-        "ACK_BASE_URL": f"http://127.0.0.1:{ports['ACK']}",
+        "PORTAL_PORT": str(ports["PORTAL"]),
+        "ACK_BASE_URL": f"http://127.0.0.1:{ports['PORTAL']}",
         "MEDIA_DIR": str(tmp_path / "media"),
         "COACH_SECRET_KEY": "serve-test-key",
     }
@@ -84,7 +84,10 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
         ).json()
         assert reply[0]["text"] == domain_text("utter_greet")
         assert httpx.get(f"http://127.0.0.1:{ports['ACTIONS']}/health").status_code == 200
-        assert _port_open(ports["ACK"])
+        assert f"http://127.0.0.1:{ports['PORTAL']}/" in printed
+        assert "therapist@clinic.example" in printed  # the demo sign-ins are printed
+        login = httpx.get(f"http://127.0.0.1:{ports['PORTAL']}/login", timeout=10)
+        assert login.status_code == 200 and 'name="password"' in login.text
         with smtplib.SMTP("127.0.0.1", ports["SMTP"], timeout=5) as smtp:
             smtp.sendmail("coach@test", ["ther@test"], "Subject: serve-probe\n\nbody")
         saved = (tmp_path / "var" / "mail" / "new").iterdir()

@@ -6,17 +6,12 @@ import subprocess
 import sys
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import urlopen
 
 import pytest
-from conftest import free_port
 from factories import caregiver, escalate, patient, therapist
 from sqlalchemy import select
 
 from coach.notify.ack_link import ExpiredToken, InvalidToken, make_token, verify_token
-from coach.scheduler.ack_server import serve_in_thread
 from coach.scheduler.digest import run_digest
 from coach.scheduler.escalations_cli import main as escalations_main
 from coach.scheduler.ladder import run_ladder
@@ -45,52 +40,6 @@ def test_token_roundtrip_expiry_and_forgery() -> None:
         verify_token(token, now=now, secret="another-key")
     with pytest.raises(InvalidToken):
         verify_token(body, now=now)
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
-def _post(url: str, token: str) -> tuple[int, str]:
-    try:
-        with urlopen(url, data=urlencode({"token": token}).encode(), timeout=10) as response:
-            return response.status, response.read().decode()
-    except HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
-def test_ack_endpoint_confirm_then_acknowledge(db_url: str) -> None:
-    with transaction(db_url) as s:
-        esc = escalate(s, patient(s, therapist_row=therapist(s)), "eye_at_risk", "esc-ack")
-        esc_id = esc.id
-    port = free_port()
-    server = serve_in_thread("127.0.0.1", port, db_url)
-    base = f"http://127.0.0.1:{port}/ack"
-    try:
-        token, _ = make_token(esc_id, "therapist:1")
-        status, page = _get(f"{base}?token={token}")
-        assert status == 200 and '<form method="post">' in page and "Eye at risk" in page
-        with session_factory(db_url)() as s:  # a GET (mail scanner prefetch) changes nothing
-            assert s.get(Escalation, esc_id).status == "open"  # type: ignore[union-attr]
-        status, page = _post(base, token)
-        assert status == 200 and "acknowledged by link:therapist:1" in page
-        status, page = _post(base, token)
-        assert status == 200 and "already acknowledged" in page
-        expired, _ = make_token(esc_id, "therapist:1", ttl=timedelta(seconds=-1))
-        status, page = _get(f"{base}?token={expired}")
-        assert status == 410 and "expired" in page
-        status, page = _get(f"{base}?token={token[:-3]}xyz")
-        assert status == 403 and "not valid" in page
-    finally:
-        server.shutdown()
-    with session_factory(db_url)() as s:
-        row = s.get(Escalation, esc_id)
-        assert row is not None and row.status == "acknowledged"
-        assert row.acknowledged_by == "link:therapist:1"
 
 
 def test_escalations_cli_list_and_ack(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:

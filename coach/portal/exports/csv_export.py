@@ -125,7 +125,9 @@ DATASETS: dict[str, tuple[Column, ...]] = {
         _col("is_baseline", "bool"),
         _col("needs_review", "bool"),
         *(
-            _col(f"{name}.{side}", "float", lambda r, k=f"{name}.{side}": r.report["metrics"].get(k))
+            _col(
+                f"{name}.{side}", "float", lambda r, k=f"{name}.{side}": r.report["metrics"].get(k)
+            )
             for name in (
                 "eye_narrowing_smile_pct",
                 "eye_narrowing_pucker_pct",

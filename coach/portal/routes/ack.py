@@ -17,8 +17,14 @@ from coach.portal.deps import get_db, render
 from coach.storage.models import Escalation
 
 router = APIRouter()
-STATUS = {"confirm": 200, "done": 200, "already": 409, "expired": 410, "invalid": 403,
-          "not_found": 404}
+STATUS = {
+    "confirm": 200,
+    "done": 200,
+    "already": 409,
+    "expired": 410,
+    "invalid": 403,
+    "not_found": 404,
+}
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -40,7 +46,9 @@ def _page(request: Request, name: str, escalation: Escalation | None, token: str
 
 
 @router.get("/ack")
-def ack_confirm(request: Request, token: str = "", db: Session = Depends(get_db, scope="function")) -> Response:
+def ack_confirm(
+    request: Request, token: str = "", db: Session = Depends(get_db, scope="function")
+) -> Response:
     try:
         claim = escalations.read_link(token)
     except escalations.LinkExpired:
@@ -56,7 +64,9 @@ def ack_confirm(request: Request, token: str = "", db: Session = Depends(get_db,
 
 
 @router.post("/ack")
-def ack(request: Request, token: str = Form(""), db: Session = Depends(get_db, scope="function")) -> Response:
+def ack(
+    request: Request, token: str = Form(""), db: Session = Depends(get_db, scope="function")
+) -> Response:
     try:
         outcome = escalations.acknowledge_by_link(db, token)
     except escalations.LinkExpired:
@@ -65,4 +75,6 @@ def ack(request: Request, token: str = Form(""), db: Session = Depends(get_db, s
         return _page(request, "invalid", None)
     if outcome.escalation is None:
         return _page(request, "not_found", None)
-    return _page(request, "done" if outcome.result == "acknowledged" else "already", outcome.escalation)
+    return _page(
+        request, "done" if outcome.result == "acknowledged" else "already", outcome.escalation
+    )

@@ -29,14 +29,23 @@ def _therapists(db: Session) -> list[dict[str, object]]:
         for u in db.scalars(select(PortalUser).where(PortalUser.role == "therapist"))
     }
     return [
-        {"therapist": t, "patients": counts.get(t.id, 0), "account": accounts_by_therapist.get(t.id)}
+        {
+            "therapist": t,
+            "patients": counts.get(t.id, 0),
+            "account": accounts_by_therapist.get(t.id),
+        }
         for t in db.scalars(select(Therapist).order_by(Therapist.name))
     ]
 
 
 def _page(
-    request: Request, db: Session, *, errors: dict[str, str] | None = None,
-    shown: dict[str, str] | None = None, values: dict[str, str] | None = None, status_code: int = 200,
+    request: Request,
+    db: Session,
+    *,
+    errors: dict[str, str] | None = None,
+    shown: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
     unassigned = db.scalars(
         select(Patient).where(Patient.therapist_id.is_(None), Patient.active).order_by(Patient.id)
@@ -55,7 +64,9 @@ def _page(
 
 @router.get("/therapists")
 def therapists(
-    request: Request, user: PortalUser = Depends(admin), db: Session = Depends(get_db, scope="function")
+    request: Request,
+    user: PortalUser = Depends(admin),
+    db: Session = Depends(get_db, scope="function"),
 ) -> Response:
     audit.record(db, user, "viewed_therapists")
     return _page(request, db)
@@ -72,9 +83,13 @@ def add_therapist(
     user: PortalUser = Depends(admin),
     db: Session = Depends(get_db, scope="function"),
 ) -> Response:
-    values = {"name": name.strip(), "email": accounts.normalise_email(email),
-              "phone": phone.strip().replace(" ", ""), "timezone": timezone,
-              "backup_email": accounts.normalise_email(backup_email)}
+    values = {
+        "name": name.strip(),
+        "email": accounts.normalise_email(email),
+        "phone": phone.strip().replace(" ", ""),
+        "timezone": timezone,
+        "backup_email": accounts.normalise_email(backup_email),
+    }
     errors = {}
     if not values["name"] or len(values["name"]) > NAME_MAX:
         errors["name"] = "Give the therapist's name."
@@ -93,14 +108,21 @@ def add_therapist(
     if errors:
         return _page(request, db, errors=errors, values=values, status_code=400)
     therapist = Therapist(
-        name=values["name"], email=values["email"], phone=values["phone"] or None,
-        timezone=values["timezone"] or None, backup_email=values["backup_email"] or None,
+        name=values["name"],
+        email=values["email"],
+        phone=values["phone"] or None,
+        timezone=values["timezone"] or None,
+        backup_email=values["backup_email"] or None,
     )
     db.add(therapist)
     db.flush()
     password = temporary_password()
     account = accounts.create_user(
-        db, values["email"], password, "therapist", therapist_id=therapist.id,
+        db,
+        values["email"],
+        password,
+        "therapist",
+        therapist_id=therapist.id,
         must_change_password=True,
     )
     audit.record(db, user, "added_therapist", "therapist", therapist.id, account=account.id)
@@ -117,8 +139,10 @@ def user_action(
 ) -> Response:
     """unlock | deactivate | activate a therapist or admin account."""
     target = db.get(PortalUser, user_id)
-    if target is None or target.role not in ("therapist", "admin") or action not in (
-        "unlock", "deactivate", "activate"
+    if (
+        target is None
+        or target.role not in ("therapist", "admin")
+        or action not in ("unlock", "deactivate", "activate")
     ):
         raise HTTPException(status_code=404)
     if action == "deactivate" and target.id == user.id:
@@ -182,7 +206,11 @@ def audit_log(
     actions = db.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     audit.record(db, user, "viewed_audit_log")
     context = {
-        "events": events, "page": page, "pages": pages, "total": total,
-        "filters": {"actor": actor, "action": action, "subject": subject}, "actions": actions,
+        "events": events,
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "filters": {"actor": actor, "action": action, "subject": subject},
+        "actions": actions,
     }
     return render(request, "admin_audit.html", context)

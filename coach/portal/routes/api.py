@@ -62,7 +62,9 @@ def api_patients(
 
 @router.get("/patients/{patient_id}")
 def api_patient(
-    patient_id: str, user: PortalUser = Depends(staff), db: Session = Depends(get_db, scope="function")
+    patient_id: str,
+    user: PortalUser = Depends(staff),
+    db: Session = Depends(get_db, scope="function"),
 ) -> dict[str, Any]:
     patient = visible_patient(db, user, patient_id)
     audit.record(db, user, "api_patient", "patient", patient.id)
@@ -78,7 +80,9 @@ def api_patient(
 
 
 @router.get("/alerts")
-def api_alerts(user: PortalUser = Depends(staff), db: Session = Depends(get_db, scope="function")) -> list[Any]:
+def api_alerts(
+    user: PortalUser = Depends(staff), db: Session = Depends(get_db, scope="function")
+) -> list[Any]:
     return [
         {
             "id": a.escalation.id,

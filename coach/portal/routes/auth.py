@@ -113,7 +113,10 @@ def code(
         return render(
             request,
             "login_code.html",
-            {"next": _safe_next(next) or "", "error": "That code is not right. Try the newest one."},
+            {
+                "next": _safe_next(next) or "",
+                "error": "That code is not right. Try the newest one.",
+            },
             status_code=401,
         )
     end_session(db, token)
@@ -189,8 +192,10 @@ def totp_confirm(
     if not accounts.totp_ok(secret, code):
         uri = accounts.totp_uri(secret, found.user.email)
         context = _account_context(
-            found, "That code did not match. Check the phone's clock and try the newest code.",
-            totp_secret=secret, totp_uri=uri,
+            found,
+            "That code did not match. Check the phone's clock and try the newest code.",
+            totp_secret=secret,
+            totp_uri=uri,
         )
         return render(request, "account.html", context, status_code=400)
     found.user.totp_secret = secret

@@ -28,7 +28,9 @@ SYMPTOM_DAYS = 14
 
 @router.get("/caregiver")
 def caregiver_home(
-    request: Request, user: PortalUser = Depends(caregiver), db: Session = Depends(get_db, scope="function")
+    request: Request,
+    user: PortalUser = Depends(caregiver),
+    db: Session = Depends(get_db, scope="function"),
 ) -> Response:
     scope = scope_of(db, user)
     audit.record(db, user, "caregiver_viewed", "patient", scope.patient.id if scope else None)
@@ -82,12 +84,17 @@ def caregiver_home(
 
 
 @router.get("/c/{token}")
-def caregiver_link(request: Request, token: str, db: Session = Depends(get_db, scope="function")) -> Response:
+def caregiver_link(
+    request: Request, token: str, db: Session = Depends(get_db, scope="function")
+) -> Response:
     """A caregiver's signed sign-in link: starts a view-only session."""
     user = read_link(db, token)
     if user is None:
-        context = {"title": "Link not valid", "message": "This sign-in link is not valid or has "
-                   "expired. Please ask the clinic for a new one."}
+        context = {
+            "title": "Link not valid",
+            "message": "This sign-in link is not valid or has "
+            "expired. Please ask the clinic for a new one.",
+        }
         return render(request, "message.html", context, status_code=403)
     end_session(db, request.cookies.get(COOKIE_NAME))
     session_token = start_session(db, user, settings_of(request), via_link=True)

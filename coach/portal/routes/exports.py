@@ -39,7 +39,9 @@ def csv_export(
 
 @router.get("/patients/{patient_id}/export/fhir.json")
 def fhir_export(
-    patient_id: str, user: PortalUser = Depends(staff), db: Session = Depends(get_db, scope="function")
+    patient_id: str,
+    user: PortalUser = Depends(staff),
+    db: Session = Depends(get_db, scope="function"),
 ) -> Response:
     patient = visible_patient(db, user, patient_id)
     bundle = patient_bundle(db, patient)

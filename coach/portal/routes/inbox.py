@@ -24,14 +24,18 @@ def _inbox_page(request: Request, db: Session, user: PortalUser, title: str) -> 
 
 @router.get("/inbox")
 def therapist_inbox(
-    request: Request, user: PortalUser = Depends(therapist), db: Session = Depends(get_db, scope="function")
+    request: Request,
+    user: PortalUser = Depends(therapist),
+    db: Session = Depends(get_db, scope="function"),
 ) -> Response:
     return _inbox_page(request, db, user, "Alert inbox")
 
 
 @router.get("/admin/duty")
 def duty_inbox(
-    request: Request, user: PortalUser = Depends(admin), db: Session = Depends(get_db, scope="function")
+    request: Request,
+    user: PortalUser = Depends(admin),
+    db: Session = Depends(get_db, scope="function"),
 ) -> Response:
     return _inbox_page(request, db, user, "Duty inbox: red flags with no therapist")
 

@@ -67,9 +67,7 @@ def clip_views(request: Request, record, user: PortalUser) -> list[dict]:  # typ
     ttl = settings_of(request).media_link_min * 60
     views = []
     for clip in reversed(record.clips):
-        images = {
-            kind: media_url(clip.id, kind, user.id, ttl) for kind in available_kinds(clip)
-        }
+        images = {kind: media_url(clip.id, kind, user.id, ttl) for kind in available_kinds(clip)}
         views.append({"clip": clip, "report": clip.report or {}, "images": images})
     return views
 

@@ -180,7 +180,11 @@ def caregiver_access(
             raise HTTPException(status_code=400, detail="That e-mail already has a portal account.")
         password = temporary_password()
         account = accounts.create_user(
-            db, caregiver.email, password, "caregiver", caregiver_id=caregiver.id,
+            db,
+            caregiver.email,
+            password,
+            "caregiver",
+            caregiver_id=caregiver.id,
             must_change_password=True,
         )
         shown["password"] = password
@@ -194,9 +198,7 @@ def caregiver_access(
         shown["password"] = password
         shown["email"] = account.email
     if action == "link":
-        shown["link"] = make_link(
-            settings.base_url, account, settings.caregiver_link_days * 86400
-        )
+        shown["link"] = make_link(settings.base_url, account, settings.caregiver_link_days * 86400)
         shown.pop("password", None)
     audit.record(db, user, f"caregiver_access_{action}", "caregiver", caregiver.id)
     return _page(request, db, patient, PlanForm.of(patient), shown=shown)
