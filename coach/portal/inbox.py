@@ -62,13 +62,16 @@ def age_text(since: datetime, now: datetime) -> str:
 
 def evidence_of(escalation: Escalation) -> list[Evidence]:
     """The evidence as readable lines, the patient's own words marked."""
-    labels = load_content("notifications")["evidence_labels"]
+    texts = load_content("notifications")
+    labels, kinds = texts["evidence_labels"], texts["kind_labels"]
     lines = []
     for key, value in (escalation.evidence or {}).items():
         if key == "clip_analysis_id":
             lines.append(Evidence(labels.get(key, key), str(value), clip_analysis_id=int(value)))
             continue
         shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        if key == "flag":
+            shown = kinds.get(shown, shown)
         label = labels.get(key, key.replace("_", " ").capitalize())
         lines.append(Evidence(label, shown, words=key in WORDS_KEYS))
     return lines

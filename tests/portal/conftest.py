@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -72,12 +73,22 @@ def _portal_settings(portal_env: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory, portal_env: Path) -> World:
+    """The clinic built once; tests get copies of its database file."""
+    path = tmp_path_factory.mktemp("portal-template") / "portal.db"
+    upgrade(f"sqlite:///{path}")
+    return build_world(f"sqlite:///{path}")
+
+
 @pytest.fixture
-def fresh_world(tmp_path: Path, portal_env: Path) -> World:
-    """A new clinic database for one test (tests that change state or count failures)."""
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
-    upgrade(url)
-    return build_world(url)
+def fresh_world(tmp_path: Path, world_template: World) -> World:
+    """A new copy of the clinic database for one test (tests that change state)."""
+    source = Path(world_template.url.removeprefix("sqlite:///"))
+    target = tmp_path / "portal.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)  # consistent copy (the template is in WAL mode)
+    return World(f"sqlite:///{target}", dict(world_template.logins), dict(world_template.ids))
 
 
 class Portal:

@@ -146,15 +146,15 @@ def build_world(url: str, now: datetime | None = None) -> World:
                     mood=7,
                 )
             )
-        for week, score in enumerate((31.1, 33.3, 48.9, 46.7)):
-            previous = (31.1, 33.3, 48.9, 46.7)[week - 1] if week else None
+        for week, score in enumerate((31.1, 33.3, 35.6, 48.9)):
+            previous = (31.1, 33.3, 35.6, 48.9)[week - 1] if week else None
             change = None if previous is None else round(score - previous, 1)
             s.add(
                 QuestionnaireResponse(
                     patient_id=pa.id,
                     submission_key=f"w-saq:{week}",
                     answered_at=now - timedelta(days=28 - 7 * week),
-                    items=[2, 2, 1, 1, 2, 2, 1, 1, 2] if week < 2 else [3, 3, 2, 2, 3, 3, 2, 2, 2],
+                    items=[2, 2, 1, 1, 2, 2, 1, 1, 2] if week < 3 else [3, 3, 2, 2, 3, 3, 2, 2, 2],
                     score=score,
                     change_from_previous=change,
                     real_change=change is not None and abs(change) >= 13,

@@ -25,7 +25,9 @@ STATUS = {
     "invalid": 403,
     "not_found": 404,
 }
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# The token is in the URL: the app-wide Referrer-Policy (same-origin) keeps it from other sites
+# ("no-referrer" would make the browser send `Origin: null` on the POST, which CSRF refuses).
+HEADERS = {"Cache-Control": "no-store"}
 
 
 def _page(request: Request, name: str, escalation: Escalation | None, token: str = "") -> Response:
