@@ -84,12 +84,12 @@ def _col(name: str, kind: str, get: Callable[[Any], Any] | None = None) -> Colum
     return Column(name, getter, write, read)
 
 
-def _symptoms(checkin: CheckIn) -> str:
+def _symptoms(checkin: CheckIn) -> str | None:
     parts = [
         f"{'no ' if s.negated else ''}{s.symptom}{f' ({s.side})' if s.side else ''}"
         for s in checkin.symptoms
     ]
-    return "; ".join(parts)
+    return "; ".join(parts) or None
 
 
 DATASETS: dict[str, tuple[Column, ...]] = {
