@@ -44,7 +44,6 @@ def main() -> None:
                 SMTP_PORT=str(port),
                 SMTP_HOST="127.0.0.1",
                 SCHEDULER_JOBS="outbox",
-                ACK_SERVER_PORT="0",
                 COACH_LOG_LEVEL="ERROR",
             )
             proc = subprocess.Popen(

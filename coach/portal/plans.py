@@ -65,8 +65,11 @@ class PlanForm:
             self.errors["checkin_time"] = "Give the time as HH:MM, e.g. 09:00."
         if self.timezone not in time_zones():
             self.errors["timezone"] = "Choose a time zone from the list."
+        saq_day = str(load_content("notifications")["prompts"]["weekly_weekday"])
         if self.clip_weekday not in ("", *(str(d) for d in range(7))):
             self.errors["clip_weekday"] = "Choose a day of the week."
+        elif self.clip_weekday == saq_day:
+            self.errors["clip_weekday"] = "That is the weekly questionnaire's day: choose another."
         unknown = set(self.exercises) - set(exercise_catalogue())
         if unknown:
             self.errors["exercises"] = "Choose exercises from the list."

@@ -46,6 +46,7 @@ class LocalNow:
 class DuePatient:
     patient_id: int
     zone: str
+    clip_weekday: int | None = None  # the therapist's plan; None = the clinic's default
 
 
 @dataclass
@@ -95,14 +96,14 @@ def find_due(
         return [], clocks
     has_identity = exists().where(ChannelIdentity.patient_id == Patient.id)
     query = (
-        select(Patient.id, Patient.timezone)
+        select(Patient.id, Patient.timezone, Patient.clip_weekday)
         .where(Patient.active, has_identity, _due_clause(list(clocks.values())))
         .where(or_(Patient.prompt_claimed_until.is_(None), Patient.prompt_claimed_until < now))
         .order_by(Patient.id)
     )
     if limit is not None:
         query = query.limit(limit)
-    due = [DuePatient(pid, zone) for pid, zone in session.execute(query).all()]
+    due = [DuePatient(pid, zone, day) for pid, zone, day in session.execute(query).all()]
     return due, clocks
 
 
@@ -114,6 +115,7 @@ def _claim(
     lease_s: float,
 ) -> list[DuePatient]:
     by_zone: dict[str, list[int]] = defaultdict(list)
+    clip_days = {patient.patient_id: patient.clip_weekday for patient in due}
     for patient in due:
         by_zone[patient.zone].append(patient.patient_id)
     claimed: list[DuePatient] = []
@@ -131,7 +133,7 @@ def _claim(
                 .returning(Patient.id)
                 .execution_options(synchronize_session=False)
             ).scalars()
-            claimed += [DuePatient(pid, zone) for pid in rows]
+            claimed += [DuePatient(pid, zone, clip_days.get(pid)) for pid in rows]
     return claimed
 
 
@@ -149,12 +151,14 @@ def _identities(factory: sessionmaker[Session], ids: list[int]) -> dict[int, tup
     return result
 
 
-def intent_for(local_date: date) -> str:
-    """The weekly SAQ or the weekly clip request on their weekdays, the daily check-in otherwise."""
+def intent_for(local_date: date, clip_weekday: int | None = None) -> str:
+    """The weekly SAQ or the weekly clip request on their weekdays, the daily check-in otherwise
+    (`clip_weekday`: the patient's clip day from their plan, else the clinic's)."""
     prompts = load_content("notifications")["prompts"]
     if local_date.weekday() == int(prompts["weekly_weekday"]):
         return str(prompts["weekly_intent"])
-    if local_date.weekday() == int(prompts["clip_weekday"]):
+    clip_day = int(prompts["clip_weekday"]) if clip_weekday is None else clip_weekday
+    if local_date.weekday() == clip_day:
         return str(prompts["clip_intent"])
     return str(prompts["daily_intent"])
 
@@ -183,7 +187,7 @@ def run_sweep(
 
     def prompt(patient: DuePatient) -> tuple[DuePatient, str | None]:
         channel, sender_id = identities[patient.patient_id]
-        intent = intent_for(clocks[patient.zone].date)
+        intent = intent_for(clocks[patient.zone].date, patient.clip_weekday)
         try:
             trigger_intent(http, app.rasa_url, app.rasa_token, sender_id, channel, intent)
         except RasaError as exc:

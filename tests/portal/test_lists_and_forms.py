@@ -119,3 +119,31 @@ def test_caregiver_form_needs_consent_before_any_sharing() -> None:
     assert not bad_contact.validate() and {"email", "phone"} <= set(bad_contact.errors)
     ok = CaregiverForm(" Jo ", "JO@family.test", "+44 7700 900123", ["emergency"], True)
     assert ok.validate() and ok.email == "jo@family.test" and ok.phone == "+447700900123"
+
+
+def test_the_plans_clip_day_decides_the_weekly_clip_prompt(fresh_world: World) -> None:
+    from coach.content import load_content
+    from coach.scheduler.sweep import find_due, intent_for
+    from coach.storage.models import ChannelIdentity
+
+    prompts = load_content("notifications")["prompts"]
+    clinic_day, saq_day = int(prompts["clip_weekday"]), int(prompts["weekly_weekday"])
+    own_day = next(d for d in range(7) if d not in (clinic_day, saq_day))
+    with transaction(fresh_world.url) as s:
+        patient = s.get(Patient, fresh_world.ids["patient_a"])
+        assert patient is not None
+        form = PlanForm("left", "00:00", "Europe/London", str(own_day), [])
+        assert form.validate()
+        form.apply(patient)
+        s.add(ChannelIdentity(channel="rest", sender_id="plan-test", patient_id=patient.id))
+    with session_factory(fresh_world.url)() as s:
+        due, clocks = find_due(s, datetime.now(UTC))
+    mine = next(d for d in due if d.patient_id == fresh_world.ids["patient_a"])
+    assert mine.clip_weekday == own_day
+    monday = datetime(2026, 11, 30).date()  # a Monday: weekday() == 0
+    on_own_day = monday + timedelta(days=own_day)
+    on_clinic_day = monday + timedelta(days=clinic_day)
+    assert intent_for(on_own_day, mine.clip_weekday) == prompts["clip_intent"]
+    assert intent_for(on_clinic_day, mine.clip_weekday) == prompts["daily_intent"]
+    assert intent_for(on_clinic_day) == prompts["clip_intent"]  # patients without a plan day
+    assert not PlanForm("left", "09:00", "Europe/London", str(saq_day), []).validate()
