@@ -91,8 +91,6 @@ class PlanForm:
             if getattr(patient, name) != value:
                 changed[name] = True
                 setattr(patient, name, value)
-        if "checkin_time" in changed or "timezone" in changed:
-            patient.last_prompted_on = None if "timezone" in changed else patient.last_prompted_on
         return changed
 
 

@@ -365,3 +365,28 @@ def test_deactivated_account_cannot_sign_in_and_loses_its_sessions(portal: Porta
     with session_factory(portal.world.url)() as s:
         user = s.get(PortalUser, portal.world.ids["user_therapist_b"])
         assert user is not None and not user.active
+
+
+def test_acknowledge_link_confirms_then_acknowledges_once(portal: Portal) -> None:
+    from coach.notify.ack_link import make_token
+
+    alert = portal.world.ids["alert_stroke"]
+    token, _ = make_token(alert, "therapist:1")
+    visitor = Portal(portal.world)
+    page = visitor.client.get(f"/ack?token={token}")
+    assert page.status_code == 200 and "Possible stroke" in page.text
+    assert "Zed" not in page.text  # no patient name on a page anyone with the link can open
+    assert _escalation(portal, "alert_stroke").status == "open"  # a GET (mail scanner) is inert
+    done = visitor.post("/ack", {"token": token}, token_from=f"/ack?token={token}")
+    assert done.status_code == 200 and "Alert acknowledged" in done.text
+    row = _escalation(portal, "alert_stroke")
+    assert row.status == "acknowledged" and row.acknowledged_by == "link:therapist:1"
+    used = visitor.post("/ack", {"token": token}, token_from="/login")
+    assert used.status_code == 409 and "can no longer be used" in used.text
+    assert visitor.client.get(f"/ack?token={token}").status_code == 409
+    expired, _ = make_token(alert, "therapist:1", ttl=timedelta(seconds=-1))
+    assert visitor.client.get(f"/ack?token={expired}").status_code == 410
+    assert visitor.client.get(f"/ack?token={token[:-3]}xyz").status_code == 403
+    missing, _ = make_token(999_999, "therapist:1")
+    assert visitor.client.get(f"/ack?token={missing}").status_code == 404
+    assert _escalation(portal, "alert_stroke").acknowledged_by == "link:therapist:1"

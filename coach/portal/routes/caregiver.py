@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coach.content import load_content
+from coach.notify.render import as_utc
 from coach.portal import audit
 from coach.portal.caregiver_access import read_link, scope_of
 from coach.portal.charts import adherence_chart, mood_chart, saq_chart
@@ -43,7 +44,7 @@ def caregiver_home(
     done_days = sum(
         1
         for c in record.checkins
-        if (c.sessions_done or 0) > 0 and c.completed_at.replace(tzinfo=timezone.utc) >= week_ago
+        if (c.sessions_done or 0) > 0 and as_utc(c.completed_at) >= week_ago
     )
     reminders = db.scalars(
         select(Notification)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -16,7 +17,7 @@ from coach.portal.deps import get_db, render, settings_of, staff
 from coach.portal.inbox import describe
 from coach.portal.media import available_kinds, media_url
 from coach.portal.patient_list import SORTS, patient_page, real_change_points
-from coach.portal.patient_record import load_record
+from coach.portal.patient_record import PatientRecord, load_record
 from coach.storage.models import PortalUser
 
 router = APIRouter()
@@ -62,7 +63,7 @@ def parse_before(before: str | None) -> datetime:
     return datetime.now(timezone.utc)
 
 
-def clip_views(request: Request, record, user: PortalUser) -> list[dict]:  # type: ignore[no-untyped-def]
+def clip_views(request: Request, record: PatientRecord, user: PortalUser) -> list[dict[str, Any]]:
     """Each clip with signed URLs for its images (newest first)."""
     ttl = settings_of(request).media_link_min * 60
     views = []
