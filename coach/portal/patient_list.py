@@ -1,10 +1,10 @@
-"""The patient list: one SQL query computing each row's summary, sorted and paged in the database.
+"""The patient list: each row's summary computed in the database, sorted and paged there.
 
 Per patient: last check-in, 7-day adherence (check-ins with at least one exercise session in the
 last 7 × 24 h, out of 7), latest SAQ score and change (≥ the reviewed real-change threshold is
 marked), latest clip status, open (unacknowledged) alerts. Every figure is a correlated look-up
-on an index (patient_id, time), so the cost grows with the number of patients on the page's
-sort, not with the length of their history.
+on an index (patient_id, time); only the sort key is computed for every visible patient, the
+other figures for the page's rows only, so the cost does not grow with the length of history.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from coach.content import load_content
 from coach.portal.access import patient_clause
@@ -80,6 +80,57 @@ def _search_clause(search: str) -> Any:
     return func.lower(Patient.display_name).like(f"%{escaped}%", escape="\\")
 
 
+def _latest(column: Any, time_column: Any, patient_column: Any) -> Any:
+    """The newest row's `column` for the outer query's patient (one index probe)."""
+    return (
+        select(column)
+        .where(patient_column == Patient.id)
+        .order_by(time_column.desc())
+        .limit(1)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+
+
+def _columns(since: datetime) -> dict[str, Any]:
+    """Every figure of a row as a correlated look-up on an index (patient_id, time)."""
+    qr, clip = QuestionnaireResponse, ClipAnalysis
+    return {
+        "last_checkin": select(func.max(CheckIn.completed_at))
+        .where(CheckIn.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery(),
+        "adherence": select(func.count(CheckIn.id))
+        .where(
+            CheckIn.patient_id == Patient.id,
+            CheckIn.completed_at >= since,
+            CheckIn.sessions_done > 0,
+        )
+        .correlate(Patient)
+        .scalar_subquery(),
+        "open_alerts": select(func.count(Escalation.id))
+        .where(Escalation.patient_id == Patient.id, Escalation.status == "open")
+        .correlate(Patient)
+        .scalar_subquery(),
+        "saq_score": _latest(qr.score, qr.answered_at, qr.patient_id),
+        "saq_change": _latest(qr.change_from_previous, qr.answered_at, qr.patient_id),
+        "saq_real_change": _latest(qr.real_change, qr.answered_at, qr.patient_id),
+        "clip_status": _latest(clip.status, clip.created_at, clip.patient_id),
+        "clip_needs_review": _latest(clip.needs_review, clip.created_at, clip.patient_id),
+        "clip_at": _latest(clip.created_at, clip.created_at, clip.patient_id),
+    }
+
+
+SORT_COLUMNS = {
+    "last_checkin": "last_checkin",
+    "adherence": "adherence",
+    "saq": "saq_score",
+    "saq_change": "saq_change",
+    "clip": "clip_needs_review",
+    "alerts": "open_alerts",
+}
+
+
 def patient_page(
     db: Session,
     user: PortalUser,
@@ -91,120 +142,66 @@ def patient_page(
     page_size: int = 50,
     now: datetime | None = None,
 ) -> PatientPage:
-    """The rows `user` may see, filtered by `search`, sorted by `sort`, page `page`."""
+    """The rows `user` may see, filtered by `search`, sorted by `sort`, page `page`.
+
+    Two queries: the page's patient ids, computing only the sort key for every visible patient;
+    then every figure for those ids only.
+    """
     now = now or datetime.now(timezone.utc)
-    since = now - timedelta(days=ADHERENCE_DAYS)
     sort = sort if sort in SORTS else DEFAULT_SORT
-    latest_saq_id = (
-        select(QuestionnaireResponse.id)
-        .where(QuestionnaireResponse.patient_id == Patient.id)
-        .order_by(QuestionnaireResponse.answered_at.desc(), QuestionnaireResponse.id.desc())
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
-    )
-    latest_clip_id = (
-        select(ClipAnalysis.id)
-        .where(ClipAnalysis.patient_id == Patient.id)
-        .order_by(ClipAnalysis.created_at.desc(), ClipAnalysis.id.desc())
-        .limit(1)
-        .correlate(Patient)
-        .scalar_subquery()
-    )
-    last_checkin = (
-        select(func.max(CheckIn.completed_at))
-        .where(CheckIn.patient_id == Patient.id)
-        .correlate(Patient)
-        .scalar_subquery()
-        .label("last_checkin")
-    )
-    adherence = (
-        select(func.count(CheckIn.id))
-        .where(
-            CheckIn.patient_id == Patient.id,
-            CheckIn.completed_at >= since,
-            CheckIn.sessions_done > 0,
+    columns = _columns(now - timedelta(days=ADHERENCE_DAYS))
+    scope = [patient_clause(user), Patient.active.is_(True)]
+    found = _search_clause(search)
+    if found is not None:
+        scope.append(found)
+    total = int(db.scalar(select(func.count(Patient.id)).where(*scope)) or 0)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    key = func.lower(Patient.display_name) if sort == "name" else columns[SORT_COLUMNS[sort]]
+    # NULLs last in both directions (portable: a boolean "is null" key first).
+    order = [key.is_(None), key.desc() if descending else key.asc(), Patient.id]
+    ids = list(
+        db.scalars(
+            select(Patient.id)
+            .where(*scope)
+            .order_by(*order)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
         )
-        .correlate(Patient)
-        .scalar_subquery()
-        .label("adherence")
     )
-    open_alerts = (
-        select(func.count(Escalation.id))
-        .where(Escalation.patient_id == Patient.id, Escalation.status == "open")
-        .correlate(Patient)
-        .scalar_subquery()
-        .label("open_alerts")
-    )
-    saq = aliased(QuestionnaireResponse)
-    clip = aliased(ClipAnalysis)
-    base = (
+    details = db.execute(
         select(
             Patient.id,
             Patient.display_name,
             Therapist.name.label("therapist_name"),
-            last_checkin,
-            adherence,
-            saq.score,
-            saq.change_from_previous,
-            saq.real_change,
-            clip.status,
-            clip.needs_review,
-            clip.created_at,
-            open_alerts,
+            *(column.label(name) for name, column in columns.items()),
         )
         .outerjoin(Therapist, Therapist.id == Patient.therapist_id)
-        .outerjoin(saq, saq.id == latest_saq_id)
-        .outerjoin(clip, clip.id == latest_clip_id)
-        .where(patient_clause(user), Patient.active.is_(True))
-    )
-    found = _search_clause(search)
-    if found is not None:
-        base = base.where(found)
-    keys = {
-        "name": func.lower(Patient.display_name),
-        "last_checkin": last_checkin,
-        "adherence": adherence,
-        "saq": saq.score,
-        "saq_change": saq.change_from_previous,
-        "clip": clip.needs_review,
-        "alerts": open_alerts,
-    }
-    key = keys[sort]
-    # NULLs last in both directions (portable: a boolean "is null" key first).
-    order = [key.is_(None), key.desc() if descending else key.asc(), Patient.id]
-    count_query = select(func.count(Patient.id)).where(patient_clause(user), Patient.active)
-    if found is not None:
-        count_query = count_query.where(found)
-    total = int(db.scalar(count_query) or 0)
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    result = db.execute(base.order_by(*order).limit(page_size).offset((page - 1) * page_size))
+        .where(Patient.id.in_(ids))
+    ).all()
+    by_id = {row.id: row for row in details}
     threshold = real_change_points()
     rows = []
-    for r in result:
-        change = r.change_from_previous
+    for patient_id in ids:
+        r = by_id[patient_id]
+        days = int(r.adherence or 0)
+        change = r.saq_change
         rows.append(
             PatientRow(
                 id=r.id,
                 name=r.display_name,
                 therapist=r.therapist_name,
                 last_checkin=r.last_checkin,
-                adherence_days=int(r.adherence or 0),
-                adherence_pct=round(
-                    100 * min(int(r.adherence or 0), ADHERENCE_DAYS) / ADHERENCE_DAYS
-                ),
-                saq_score=r.score,
+                adherence_days=days,
+                adherence_pct=round(100 * min(days, ADHERENCE_DAYS) / ADHERENCE_DAYS),
+                saq_score=r.saq_score,
                 saq_change=change,
-                saq_real_change=bool(r.real_change)
+                saq_real_change=bool(r.saq_real_change)
                 or (change is not None and abs(change) >= threshold),
-                clip_status=r.status,
-                clip_needs_review=bool(r.needs_review),
-                clip_at=r.created_at,
+                clip_status=r.clip_status,
+                clip_needs_review=bool(r.clip_needs_review),
+                clip_at=r.clip_at,
                 open_alerts=int(r.open_alerts or 0),
             )
         )
     return PatientPage(rows, total, page, pages, sort, descending, search)
-
-
-__all__ = ["PatientPage", "PatientRow", "SORTS", "patient_page"]
