@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coach.content import load_content
@@ -22,6 +22,7 @@ LADDER_LABELS = {
     2: "backup contact notified",
 }
 UNRESOLVED = ("open", "acknowledged")
+INBOX_LIMIT = 200  # most severe and oldest first; the page says when more exist
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,11 @@ def describe(escalation: Escalation, patient: Patient | None, now: datetime) -> 
 
 
 def inbox(
-    db: Session, user: PortalUser, *, statuses: tuple[str, ...] = UNRESOLVED, limit: int = 200
+    db: Session,
+    user: PortalUser,
+    *,
+    statuses: tuple[str, ...] = UNRESOLVED,
+    limit: int = INBOX_LIMIT,
 ) -> list[Alert]:
     """Unresolved alerts `user` may act on: by severity, then age (oldest first)."""
     now = datetime.now(timezone.utc)
@@ -111,6 +116,18 @@ def inbox(
         .limit(limit)
     ).all()
     return [describe(escalation, patient, now) for escalation, patient in rows]
+
+
+def unresolved_total(db: Session, user: PortalUser) -> int:
+    """How many unresolved alerts `user` may act on (the inbox shows at most its limit)."""
+    return int(
+        db.scalar(
+            select(func.count(Escalation.id))
+            .outerjoin(Patient, Patient.id == Escalation.patient_id)
+            .where(escalation_clause(user), Escalation.status.in_(UNRESOLVED))
+        )
+        or 0
+    )
 
 
 def counts(alerts: list[Alert]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from coach.portal import audit, escalations
 from coach.portal.access import visible_escalation
 from coach.portal.deps import admin, get_db, render, staff, therapist
-from coach.portal.inbox import counts, inbox
+from coach.portal.inbox import INBOX_LIMIT, counts, inbox, unresolved_total
 from coach.storage.models import PortalUser
 
 router = APIRouter()
@@ -18,7 +18,13 @@ router = APIRouter()
 def _inbox_page(request: Request, db: Session, user: PortalUser, title: str) -> Response:
     alerts = inbox(db, user)
     audit.record(db, user, "viewed_inbox", shown=len(alerts))
-    context = {"alerts": alerts, "counts": counts(alerts), "title": title, "back": request.url.path}
+    context = {
+        "alerts": alerts,
+        "counts": counts(alerts),
+        "title": title,
+        "back": request.url.path,
+        "total": unresolved_total(db, user) if len(alerts) >= INBOX_LIMIT else len(alerts),
+    }
     return render(request, "inbox.html", context)
 
 
