@@ -22,7 +22,7 @@ LADDER_LABELS = {
     2: "backup contact notified",
 }
 UNRESOLVED = ("open", "acknowledged")
-INBOX_LIMIT = 200  # most severe and oldest first; the page says when more exist
+INBOX_LIMIT = 100  # most severe and oldest first; the page says when more exist
 
 
 @dataclass(frozen=True)

@@ -122,9 +122,11 @@ def test_patient_list_sorts_and_searches(
     rows = page.locator("#patient-table tbody tr")
     assert rows.count() == 2
     page.click("#patient-table th >> text=Patient")  # sort by name, descending first
+    page.wait_for_url("**sort=name&dir=desc")
     names = page.locator("#patient-table tbody tr td:first-child strong").all_inner_texts()
     assert names == sorted(names, reverse=True)
     page.click("#patient-table th >> text=Patient")
+    page.wait_for_url("**sort=name&dir=asc")
     names = page.locator("#patient-table tbody tr td:first-child strong").all_inner_texts()
     assert names == sorted(names)
     alice = page.locator(f"tr[data-patient-id='{shared_world.ids['patient_a']}']")
@@ -132,6 +134,7 @@ def test_patient_list_sorts_and_searches(
     _shot(page, artifacts, "04-patient-list")
     page.fill("#q", "zed")
     page.click("form[role=search] button")
+    page.wait_for_url("**q=zed**")
     assert page.locator("#patient-table tbody tr").count() == 1
     assert "Zed Second" in page.inner_text("#patient-table")
 
