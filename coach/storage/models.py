@@ -69,7 +69,7 @@ class Patient(Base):
     # Therapist's plan (revision 0007): weekly clip weekday (Monday = 0; None = the clinic's
     # default in notifications.yml) and the exercise keys (content/portal.yml) to reinforce.
     clip_weekday: Mapped[Optional[int]] = mapped_column(Integer)
-    plan_exercises: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    plan_exercises: Mapped[Optional[list[Any]]] = mapped_column(JSON, default=list)
 
     therapist: Mapped[Optional[Therapist]] = relationship(back_populates="patients")
     caregivers: Mapped[list[Caregiver]] = relationship(back_populates="patient")
