@@ -48,7 +48,6 @@ def _env(db_url: str, smtp_port: int) -> dict[str, str]:
             "OUTBOX_CLAIM_LEASE_S": "2",
             "OUTBOX_DRAIN_BUDGET_S": "2",
             "NOTIFY_TIMEOUT_S": "0.5",
-            "ACK_SERVER_PORT": "0",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port),
             "COACH_LOG_LEVEL": "ERROR",
