@@ -1,4 +1,4 @@
-"""Daily check-in form: validation, the rotating early-sign question, submit and pause."""
+"""Daily check-in form: read each message once, ask what is missing, summarise, save."""
 
 from __future__ import annotations
 
@@ -6,51 +6,52 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import MAX_TEXT_CHARS, find_profile, submission_key
-from coach.checkin.answers import coerce_minutes, coerce_number, coerce_yes_no
+from actions.form_turns import (
+    CHECKIN_FORM,
+    answer_text,
+    ask_with_choices,
+    fresh_user_message,
+    load_progress,
+    store_progress,
+)
 from coach.checkin.coaching import CheckInAnswers
+from coach.checkin.progress import NEEDS_A_SESSION, Progress, advance
 from coach.checkin.questions import early_sign_question_for
-from coach.checkin.service import record_checkin
+from coach.checkin.service import checkin_today, record_checkin
+from coach.checkin.summary import SUMMARY_ORDER, checkin_summary
+from coach.checkin.understand import read_checkin
 from coach.content import load_content
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
 
-CHECKIN_SLOTS = (
-    "face_feeling",
-    "early_sign_present",
-    "early_sign_key",
-    "sessions_done",
-    "minutes_practised",
-    "mirror_used",
-    "forced_movements",
-    "eye_care_done",
-    "mood",
-)
+CONFIRM = "checkin_confirmed"
+UPDATE_TODAY = "checkin_update_today"
+ANSWER_SLOTS = SUMMARY_ORDER
+CHECKIN_SLOTS = (*ANSWER_SLOTS, "early_sign_key", CONFIRM, UPDATE_TODAY)
+# A coaching reply that ends with an offer of another reminder time ("yes" then changes it).
+REMINDER_OFFERS = ("utter_coach_encourage_missed",)
+UNITS = {"sessions_done": "", "minutes_practised": " min", "mood": ""}
+MOOD_SUGGESTION_SPREAD = 1  # "good" → about 7: buttons 6, 7, 8
 
 
-def _yes_no(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    answer = coerce_yes_no(value)
-    if answer is None:
-        dispatcher.utter_message(response="utter_invalid_yes_no")
-    return {slot: answer}
+def _known(tracker: Tracker) -> dict[str, Any]:
+    return {slot: tracker.get_slot(slot) for slot in CHECKIN_SLOTS}
 
 
-def _number(
-    slot: str, value: Any, low: int, high: int, invalid: str, dispatcher: CollectingDispatcher
-) -> dict[str, Any]:
-    number = coerce_number(value, low, high)
-    if number is None:
-        dispatcher.utter_message(response=invalid)
-    return {slot: number}
+def _already_checked_in(tracker: Tracker) -> bool:
+    with transaction() as session:
+        patient = patient_for_sender(session, tracker.get_latest_input_channel(), tracker.sender_id)
+        return patient is not None and checkin_today(session, patient) is not None
 
 
 class ValidateCheckinForm(FormValidationAction):
-    """Parses each answer; asks again, kindly, when it can't."""
+    """Reads each message for every question it answers; asks about what is ambiguous."""
 
     def name(self) -> str:
         return "validate_checkin_form"
@@ -65,63 +66,156 @@ class ValidateCheckinForm(FormValidationAction):
         patient = find_profile(tracker)
         if patient is None:
             return []
-        skipped: set[str] = set()
+        progress = load_progress(tracker, CHECKIN_FORM)
+        if not progress.today_exists:
+            domain_slots = [s for s in domain_slots if s != UPDATE_TODAY]
+        elif tracker.get_slot(UPDATE_TODAY) is False:
+            return [UPDATE_TODAY]  # keep today's check-in: nothing more to ask
+        skipped = set(progress.skipped)
         if tracker.get_slot("sessions_done") == 0:
-            skipped |= {"minutes_practised", "mirror_used"}
+            skipped |= set(NEEDS_A_SESSION)
         if not patient.eye_closure_incomplete:
             skipped.add("eye_care_done")
         return [slot for slot in domain_slots if slot not in skipped]
 
-    def validate_face_feeling(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if not text:
-            dispatcher.utter_message(response="utter_invalid_empty")
-            return {"face_feeling": None}
-        return {"face_feeling": text[:MAX_TEXT_CHARS]}
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        progress = load_progress(tracker, CHECKIN_FORM)
+        starting = (tracker.active_loop or {}).get("name") != CHECKIN_FORM
+        events: list[EventType] = []
+        if starting:
+            if tracker.get_slot("paused_form"):
+                events.append(SlotSet("paused_form", None))
+            if all(tracker.get_slot(slot) is None for slot in ANSWER_SLOTS):
+                progress = Progress(today_exists=_already_checked_in(tracker))
+        requested = None if starting else tracker.get_slot("requested_slot")
+        known = _known(tracker)
 
-    def validate_early_sign_present(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return _yes_no("early_sign_present", value, dispatcher)
+        def read(text: str):  # type: ignore[no-untyped-def]
+            return read_checkin(text, requested, known, progress.last)
 
-    def validate_sessions_done(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        high = load_content("clinical")["adherence"]["sessions_max"]
-        return _number("sessions_done", value, 0, high, "utter_invalid_sessions", dispatcher)
-
-    def validate_minutes_practised(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        high = load_content("clinical")["adherence"]["minutes_max"]
-        minutes = coerce_minutes(value, tracker.get_slot("sessions_done"), 0, high)
-        if minutes is None:
-            dispatcher.utter_message(response="utter_invalid_minutes")
-        return {"minutes_practised": minutes}
-
-    def validate_mirror_used(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return _yes_no("mirror_used", value, dispatcher)
-
-    def validate_forced_movements(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return _yes_no("forced_movements", value, dispatcher)
-
-    def validate_eye_care_done(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return _yes_no("eye_care_done", value, dispatcher)
-
-    def validate_mood(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        scale = load_content("clinical")["mood"]
-        return _number(
-            "mood", value, scale["scale_min"], scale["scale_max"], "utter_invalid_mood", dispatcher
-        )
+        text = answer_text(tracker, CHECKIN_FORM, lambda t: read(t).found_anything)
+        if text is None and not starting and fresh_user_message(tracker, CHECKIN_FORM):
+            return []  # not an answer: the rules reply, then the form asks again
+        if text is not None:
+            step = advance(progress, read(text), requested, known, text, CONFIRM)
+            for response, kwargs in step.say:
+                dispatcher.utter_message(response=response, **kwargs)
+            for slot, value in step.values.items():
+                if slot == "face_feeling" and value:
+                    value = value[:MAX_TEXT_CHARS]
+                events.append(SlotSet(slot, value))
+        events.append(store_progress(tracker, CHECKIN_FORM, progress))
+        tracker.add_slots(events)
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = next((slot for slot in required if tracker.get_slot(slot) is None), None)
+        return events + [SlotSet("requested_slot", missing)]
 
 
-class ActionAskEarlySignPresent(Action):
-    """Asks today's rotating early-sign question and remembers which one it was."""
+class _AskCheckinQuestion(Action):
+    """Asks one check-in question: first as written, then (after an unclear answer or an
+    explanation) in other words with buttons; or asks which of several values was meant."""
+
+    slot = ""
 
     def name(self) -> str:
-        return "action_ask_early_sign_present"
+        return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        progress = load_progress(tracker, CHECKIN_FORM)
+        pending = progress.pending or {}
+        if pending.get("slot") == self.slot:
+            if "choices" in pending:
+                ask_with_choices(dispatcher, pending["choices"], UNITS.get(self.slot, ""))
+                return []
+            if "suggest" in pending:
+                _ask_suggested(dispatcher, int(pending["suggest"]))
+                return []
+            if "which" in pending:
+                _ask_what_to_change(dispatcher, tracker, domain)
+                return []
+        again = bool(progress.unclear.get(self.slot)) or self.slot in progress.explained
+        return self.ask(dispatcher, tracker, progress, again)
+
+    def ask(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, progress: Progress, again: bool
+    ) -> list[EventType]:
+        prefix = "utter_reask_" if again else "utter_ask_"
+        dispatcher.utter_message(response=f"{prefix}{self.slot}")
+        return []
+
+
+def _ask_suggested(dispatcher: CollectingDispatcher, suggested: int) -> None:
+    scale = load_content("clinical")["mood"]
+    values = range(suggested - MOOD_SUGGESTION_SPREAD, suggested + MOOD_SUGGESTION_SPREAD + 1)
+    buttons = [
+        {"title": str(v), "payload": str(v)}
+        for v in values
+        if scale["scale_min"] <= v <= scale["scale_max"]
+    ]
+    dispatcher.utter_message(
+        response="utter_ask_mood_suggested", suggested=suggested, buttons=buttons
+    )
+
+
+def _ask_what_to_change(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> None:
+    labels = load_content("checkin")["summary"]["labels"]
+    asked = [s for s in ANSWER_SLOTS if tracker.get_slot(s) is not None]
+    buttons = [{"title": labels[s].capitalize(), "payload": f"change {labels[s]}"} for s in asked]
+    nothing = domain.get("responses", {}).get("utter_nothing_to_change", [{}])[0].get("text")
+    buttons.append({"title": nothing or "Nothing, save it", "payload": "/affirm"})
+    dispatcher.utter_message(response="utter_ask_what_to_change", buttons=buttons)
+
+
+class ActionAskEarlySignPresent(_AskCheckinQuestion):
+    """Asks today's rotating early-sign question and remembers which one it was."""
+
+    slot = "early_sign_present"
+
+    def ask(self, dispatcher, tracker, progress, again) -> list[EventType]:  # type: ignore[no-untyped-def]
         key = tracker.get_slot("early_sign_key")
         if not key:
             patient = find_profile(tracker)
             key = early_sign_question_for(patient.patient_id if patient else None, date.today())
-        dispatcher.utter_message(response=f"utter_early_sign_{key}")
+        if again:
+            dispatcher.utter_message(response=f"utter_early_sign_{key}")
+            dispatcher.utter_message(response="utter_reask_early_sign_present")
+        else:
+            dispatcher.utter_message(response=f"utter_early_sign_{key}")
         return [SlotSet("early_sign_key", key)]
+
+
+class ActionAskCheckinConfirmed(_AskCheckinQuestion):
+    """The one-line summary, with yes / change, before anything is saved."""
+
+    slot = CONFIRM
+
+    def ask(self, dispatcher, tracker, progress, again) -> list[EventType]:  # type: ignore[no-untyped-def]
+        asked = [s for s in ANSWER_SLOTS if s not in progress.skipped]
+        patient = find_profile(tracker)
+        if patient and not patient.eye_closure_incomplete:
+            asked.remove("eye_care_done")
+        if tracker.get_slot("sessions_done") == 0:
+            asked = [s for s in asked if s not in NEEDS_A_SESSION]
+        summary = checkin_summary(_known(tracker), asked)
+        update = progress.today_exists and tracker.get_slot(UPDATE_TODAY)
+        response = "utter_ask_checkin_confirmed_update" if update else "utter_ask_checkin_confirmed"
+        dispatcher.utter_message(response=response, summary=summary)
+        return []
+
+
+def _ask_class(slot: str) -> type[_AskCheckinQuestion]:
+    return type(f"ActionAsk_{slot}", (_AskCheckinQuestion,), {"slot": slot})
+
+
+ASK_ACTIONS = [
+    _ask_class(slot)
+    for slot in (UPDATE_TODAY, "face_feeling", "sessions_done", "minutes_practised")
+    + ("mirror_used", "forced_movements", "eye_care_done", "mood")
+]
 
 
 def _as_int(value: Any) -> int | None:
@@ -129,14 +223,24 @@ def _as_int(value: Any) -> int | None:
 
 
 class ActionSubmitCheckin(Action):
-    """Stores the completed check-in, replies with coaching, clears the check-in slots."""
+    """Stores the confirmed check-in (or updates today's), coaches, clears the slots."""
 
     def name(self) -> str:
         return "action_submit_checkin"
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in CHECKIN_SLOTS]
+        reset.append(store_progress(tracker, CHECKIN_FORM, None))
         slot = tracker.get_slot
+        if slot(UPDATE_TODAY) is False:
+            dispatcher.utter_message(response="utter_checkin_kept")
+            return reset + [SlotSet("offer", None)]
+        if find_profile(tracker) is None:
+            dispatcher.utter_message(response="utter_not_enrolled")
+            return reset
+        if slot(CONFIRM) is not True:
+            dispatcher.utter_message(response="utter_checkin_paused")
+            return [SlotSet("paused_form", CHECKIN_FORM)]
         answers = CheckInAnswers(
             face_feeling=slot("face_feeling"),
             early_sign_key=slot("early_sign_key"),
@@ -164,18 +268,5 @@ class ActionSubmitCheckin(Action):
             return []
         for response in outcome.responses:
             dispatcher.utter_message(response=response)
-        return reset
-
-
-class ActionPauseForm(Action):
-    """Pauses the active form, keeping the answers so far."""
-
-    def name(self) -> str:
-        return "action_pause_form"
-
-    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        loop = (tracker.active_loop or {}).get("name")
-        dispatcher.utter_message(
-            response="utter_saq_paused" if loop == "saq_form" else "utter_checkin_paused"
-        )
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        offer = "reminder_time" if any(r in REMINDER_OFFERS for r in outcome.responses) else None
+        return reset + [SlotSet("offer", offer)]

@@ -3,7 +3,8 @@
 Allowed, each checked rather than ignored:
 1. "utterance X is not used in any story or rule" when X is sent by our code: a custom action
    names it (`response="X"`), or it is built from content keys (utter_early_sign_<question>,
-   utter_red_flag_<kind>), or it is a form's question (utter_ask_<slot>).
+   utter_red_flag_<kind>), or it is a form's question or its other wording, explanation or reason
+   (utter_ask_/utter_reask_/utter_explain_/utter_why_<slot>).
 2. "intent EXTERNAL_* ... not found in the NLU training data": those intents are triggered by the
    scheduler through the HTTP API, never typed by a patient.
 3. "duplicated intents ... faq": Rasa 3.6's importer adds a retrieval intent from the NLU data
@@ -40,12 +41,19 @@ def _content_keys() -> set[str]:
 
 
 def _form_questions() -> set[str]:
+    """A form's questions, and their other wordings / explanations (chosen by the slot name)."""
+    checkin = yaml.safe_load((REPO / "coach/content/checkin.yml").read_text())
+    keys = {f"early_sign_{key}" for key in checkin["early_sign_questions"]} | {"saq"}
     names = set()
     for path in (REPO / "domain").glob("*.yml"):
         forms = yaml.safe_load(path.read_text()).get("forms") or {}
         for form in forms.values():
-            names |= {f"utter_ask_{slot}" for slot in form["required_slots"]}
+            for suffix in set(form["required_slots"]) | keys:
+                names |= {f"{prefix}{suffix}" for prefix in _FORM_PREFIXES}
     return names
+
+
+_FORM_PREFIXES = ("utter_ask_", "utter_reask_", "utter_explain_", "utter_why_")
 
 
 def main() -> int:

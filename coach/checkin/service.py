@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from coach.checkin.coaching import CheckInAnswers, coaching_responses
 from coach.checkin.saq import SaqResult, score_saq
 from coach.nlp.symptoms import early_sign_findings, extract_symptoms
+from coach.scheduler.sweep import zone_info
 from coach.storage.models import CheckIn, Patient, QuestionnaireResponse, SymptomReport
 from coach.triage.checkin_rules import checkin_escalations, saq_escalation
 from coach.triage.escalation import raise_escalation
+
+THANKS = "utter_checkin_thanks"
+UPDATED_THANKS = "utter_checkin_updated"
+ANSWER_FIELDS = (
+    "face_feeling",
+    "early_sign_key",
+    "early_sign_present",
+    "sessions_done",
+    "minutes_practised",
+    "mirror_used",
+    "forced_movements",
+    "eye_care_done",
+    "mood",
+)
 
 
 @dataclass
@@ -22,12 +38,38 @@ class CheckInOutcome:
     responses: list[str]
     escalation_kinds: list[str] = field(default_factory=list)
     already_recorded: bool = False
+    updated: bool = False  # today's earlier check-in was replaced
+
+
+def patient_today(patient: Patient, now: datetime | None = None) -> date:
+    """Today's date on the patient's wall clock."""
+    moment = now or datetime.now(timezone.utc)
+    return moment.astimezone(zone_info(patient.timezone)).date()
+
+
+def checkin_today(
+    session: Session, patient: Patient, now: datetime | None = None
+) -> CheckIn | None:
+    """The check-in the patient already saved today (their local date), if any."""
+    return session.scalar(
+        select(CheckIn).where(
+            CheckIn.patient_id == patient.id, CheckIn.local_date == patient_today(patient, now)
+        )
+    )
 
 
 def record_checkin(
-    session: Session, patient: Patient, answers: CheckInAnswers, submission_key: str
+    session: Session,
+    patient: Patient,
+    answers: CheckInAnswers,
+    submission_key: str,
+    now: datetime | None = None,
 ) -> CheckInOutcome:
-    """Save the check-in, its symptom reports and escalations (idempotent on submission_key)."""
+    """Save today's check-in (or update it), its symptom reports and escalations.
+
+    One check-in per patient per local day: a second one the same day replaces the answers of
+    the first. Idempotent on `submission_key` (a retried submit changes nothing).
+    """
     symptoms = extract_symptoms(answers.face_feeling or "", patient.affected_side)
     findings = early_sign_findings(symptoms)
     responses = coaching_responses(
@@ -35,20 +77,18 @@ def record_checkin(
     )
     if session.scalar(select(CheckIn.id).where(CheckIn.submission_key == submission_key)):
         return CheckInOutcome(responses=responses, already_recorded=True)
-    checkin = CheckIn(
-        patient_id=patient.id,
-        submission_key=submission_key,
-        face_feeling=answers.face_feeling,
-        early_sign_key=answers.early_sign_key,
-        early_sign_present=answers.early_sign_present,
-        sessions_done=answers.sessions_done,
-        minutes_practised=answers.minutes_practised,
-        mirror_used=answers.mirror_used,
-        forced_movements=answers.forced_movements,
-        eye_care_done=answers.eye_care_done,
-        mood=answers.mood,
-    )
-    session.add(checkin)
+    checkin = checkin_today(session, patient, now)
+    updated = checkin is not None
+    if checkin is None:
+        checkin = CheckIn(patient_id=patient.id, local_date=patient_today(patient, now))
+        session.add(checkin)
+    else:
+        session.execute(delete(SymptomReport).where(SymptomReport.checkin_id == checkin.id))
+        checkin.completed_at = now or datetime.now(timezone.utc)
+        responses = [UPDATED_THANKS if r == THANKS else r for r in responses]
+    checkin.submission_key = submission_key
+    for name in ANSWER_FIELDS:
+        setattr(checkin, name, getattr(answers, name))
     session.flush()
     for symptom in symptoms:
         session.add(
@@ -67,7 +107,9 @@ def record_checkin(
     )
     for request in requests:
         raise_escalation(session, patient, request)
-    return CheckInOutcome(responses=responses, escalation_kinds=[r.kind for r in requests])
+    return CheckInOutcome(
+        responses=responses, escalation_kinds=[r.kind for r in requests], updated=updated
+    )
 
 
 def record_saq(

@@ -110,6 +110,9 @@ class ChannelIdentity(Base):
 
 class CheckIn(Base):
     __tablename__ = "checkin"
+    __table_args__ = (
+        Index("uq_checkin_patient_local_date", "patient_id", "local_date", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
@@ -125,6 +128,8 @@ class CheckIn(Base):
     forced_movements: Mapped[Optional[bool]] = mapped_column(Boolean)
     eye_care_done: Mapped[Optional[bool]] = mapped_column(Boolean)
     mood: Mapped[Optional[int]] = mapped_column(Integer)
+    # The patient's local date: one check-in per day, a second one updates it (revision 0010).
+    local_date: Mapped[Optional[date]] = mapped_column(Date)
 
     symptoms: Mapped[list[SymptomReport]] = relationship(back_populates="checkin")
 
