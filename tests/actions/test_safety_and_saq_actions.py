@@ -69,25 +69,44 @@ async def test_red_flag_with_database_down_is_spooled_not_lost(
     assert spooled[0]["kinds"] == ["eye_at_risk"]
 
 
-async def test_saq_item_validation(clinic, dispatcher, domain) -> None:
+async def test_saq_out_of_scale_is_asked_again_with_the_scale(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(
         clinic.sender_id,
         "7",
-        just_set={"saq_3": "7"},
+        slots={"saq_1": 2, "saq_2": 2},
         active_loop="saq_form",
         requested_slot="saq_3",
     )
     events = await ValidateSaqForm().run(dispatcher, tracker, domain)
-    assert [e["value"] for e in events if e.get("name") == "saq_3"] == [None]
-    assert dispatcher.messages[0]["response"] == "utter_invalid_saq_item"
+    slots = {e["name"]: e["value"] for e in events}
+    assert "saq_3" not in slots and slots["requested_slot"] == "saq_3"
+    assert slots["answer_state"]["saq_form"]["unclear"] == {"saq_3": 1}
+
+
+async def test_saq_all_nine_in_one_message_then_the_summary(clinic, dispatcher, domain) -> None:
+    tracker = make_tracker(
+        clinic.sender_id,
+        "1, 2, 2, 1, 3, 1, 1, 4, 1",
+        active_loop="saq_form",
+        requested_slot="saq_1",
+    )
+    events = await ValidateSaqForm().run(dispatcher, tracker, domain)
+    slots = {e["name"]: e["value"] for e in events}
+    assert [slots[f"saq_{n}"] for n in range(1, 10)] == [1, 2, 2, 1, 3, 1, 1, 4, 1]
+    assert slots["requested_slot"] == "saq_confirmed"
 
 
 async def test_saq_submit_scores_and_stores(clinic, dispatcher, domain) -> None:
     slots = {f"saq_{n}": 3 for n in range(1, 10)}
-    tracker = make_tracker(clinic.sender_id, "3", slots=slots, message_id="saq-1")
+    tracker = make_tracker(clinic.sender_id, "3", slots=slots, message_id="saq-0")
     await ActionSubmitSaq().run(dispatcher, tracker, domain)
-    assert dispatcher.messages[0]["response"] == "utter_saq_result"
-    assert dispatcher.messages[0]["saq_score"] == "60"
+    assert dispatcher.messages[0]["response"] == "utter_saq_paused"  # not confirmed: kept
+    tracker = make_tracker(
+        clinic.sender_id, "yes", slots={**slots, "saq_confirmed": True}, message_id="saq-1"
+    )
+    await ActionSubmitSaq().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[1]["response"] == "utter_saq_result"
+    assert dispatcher.messages[1]["saq_score"] == "60"
     with transaction(clinic.url) as session:
         assert session.scalars(select(QuestionnaireResponse.score)).all() == [60.0]
 
