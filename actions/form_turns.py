@@ -38,7 +38,7 @@ COMMAND_INTENTS = {
 # Intents that are often answers in disguise ("I told you already, with a mirror" → faq):
 # an answer wins unless the message is a question.
 SOFT_INTENTS = {"faq", "greet", "thank", "help", "out_of_scope"}
-COMMAND_MIN_CONFIDENCE = 0.5  # a less sure command that holds an answer is an answer
+COMMAND_MIN_CONFIDENCE = 0.8  # a less sure command that holds an answer is an answer
 _QUESTION = re.compile(
     r"\?\s*$|^(?:what|how|why|when|where|who|which|can|could|should|shall|is|are|do|does|"
     r"will|would|may)\b",
@@ -176,7 +176,7 @@ class ActionExplainQuestion(Action):
             dispatcher.utter_message(response="utter_explain_nothing")
             return []
         why = intent_of(tracker)[0] == "ask_why"
-        if slot.startswith("saq_") and slot != "saq_confirmed":
+        if slot.startswith("saq_"):
             response = "utter_why_saq" if why else f"utter_explain_{slot}"
         elif why:
             response = f"utter_why_{slot}"

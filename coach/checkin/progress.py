@@ -117,7 +117,21 @@ def advance(
             progress.pending = {"slot": confirm_slot, "which": True}
     if reading.unclear and requested and not step.values and not progress.pending:
         _unclear(progress, requested, confirm_slot, skippable, step)
+    elif _still_unanswered(requested, step, progress) and not changed:
+        step.say.append(("utter_noted", {}))  # other answers taken; this one comes back
+        if requested not in progress.explained:  # … in other words, with buttons
+            progress.explained.append(requested)
     return step
+
+
+def _still_unanswered(requested: str | None, step: Step, progress: Progress) -> bool:
+    return bool(
+        requested
+        and requested not in CONFIRM_SLOTS
+        and step.values
+        and requested not in step.values
+        and not progress.pending
+    )
 
 
 def _unclear(progress: Progress, slot: str, confirm_slot: str, skippable: bool, step: Step) -> None:

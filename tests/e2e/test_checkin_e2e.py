@@ -56,7 +56,10 @@ def test_full_checkin_lands_in_the_database(coach_servers: CoachServers) -> None
         replies = coach_servers.texts(sender, text)
         if expected:
             assert domain_text(expected) in replies, (text, replies)
-    final = coach_servers.texts(sender, "6")
+    summary = coach_servers.texts(sender, "6")
+    assert summary[-1].startswith("Here's what I have: ") and "mood 6" in summary[-1]
+    assert _checkins(coach_servers, sender) == []  # nothing saved before the patient says yes
+    final = coach_servers.texts(sender, "yes")
     assert final[-1] == domain_text("utter_checkin_thanks")
     assert domain_text("utter_coach_early_sign_noted") in final
     assert domain_text("utter_coach_gentle_movements") in final
@@ -154,9 +157,9 @@ def test_weekly_questionnaire_scores_and_flags_a_rise(coach_servers: CoachServer
     sender = _enrolled(coach_servers, "saq")
     for answers in (["2"] * 9, ["2"] * 6 + ["4", "five", "4"]):
         coach_servers.texts(sender, "weekly questionnaire")
-        for answer in answers[:-1]:
+        for answer in answers:
             coach_servers.texts(sender, answer)
-        replies = coach_servers.texts(sender, answers[-1])
+        replies = coach_servers.texts(sender, "yes")
         assert replies[0].startswith("Thank you — your questionnaire is saved")
     assert any("risen by 15.6 points" in r for r in replies)
     with transaction(coach_servers.database_url) as session:
@@ -189,7 +192,7 @@ def test_very_long_answer_is_stored_truncated(coach_servers: CoachServers) -> No
     sender = _enrolled(coach_servers, "long")
     coach_servers.texts(sender, "check in")
     coach_servers.texts(sender, "my face feels ok " * 700)
-    for answer in ("no", "0", "no", "no", "5"):
+    for answer in ("no", "0", "no", "no", "5", "yes"):
         coach_servers.texts(sender, answer)
     [checkin] = _checkins(coach_servers, sender)
     assert 0 < len(checkin.face_feeling) <= 2000
@@ -214,13 +217,13 @@ def test_action_server_down_mid_conversation(coach_servers: CoachServers) -> Non
 def test_locked_database_keeps_answers_until_saved(coach_servers: CoachServers) -> None:
     sender = _enrolled(coach_servers, "locked")
     coach_servers.texts(sender, "check in")
-    for answer in ("fine", "no", "0", "no", "yes"):
+    for answer in ("fine", "no", "0", "no", "yes", "7"):
         coach_servers.texts(sender, answer)
     path = coach_servers.database_url.removeprefix("sqlite:///")
     blocker = sqlite3.connect(path, timeout=1)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        replies = coach_servers.texts(sender, "7")
+        replies = coach_servers.texts(sender, "yes")
     finally:
         blocker.rollback()
         blocker.close()
