@@ -87,7 +87,7 @@ def answer_text(tracker: Tracker, form: str, holds_answer: Any) -> str | None:
     if text.startswith("/") and not text.startswith(_BUILTIN_PAYLOADS):
         return None  # a button for something else (/start_saq)
     if intent in COMMAND_INTENTS:
-        if confidence >= COMMAND_MIN_CONFIDENCE or not holds_answer(text):
+        if confidence >= COMMAND_MIN_CONFIDENCE or is_question(text) or not holds_answer(text):
             return None
     elif intent in SOFT_INTENTS and (is_question(text) or not holds_answer(text)):
         return None

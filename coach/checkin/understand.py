@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from coach.checkin.quantities import Found, durations, normalise, numbers
-from coach.checkin.yes_no import clauses, emoji_names, leads_with_yes_no, read_yes_no
+from coach.checkin.yes_no import but_not, clauses, emoji_names, leads_with_yes_no, read_yes_no
 from coach.content import load_content
 
 YES_NO_SLOTS = (
@@ -185,14 +185,27 @@ def _minutes(parts: _Parts, sessions: int | None) -> list[int]:
         return []
     if len(set(values)) > 1 and not _ALTERNATIVES.search(parts.text):
         values = [sum(values)]  # "20 in the morning and 10 min at night"
+    if _ALTERNATIVES.search(parts.text) and parts.free:  # "15 or 20 minutes"
+        values = [f.value for f in parts.free] + values
+        parts.free = []
     whole = _whole(sorted(set(values), key=values.index))
     if per_session and sessions and sessions > 1:
         whole = [v * sessions for v in whole]
     return _in_range("minutes_practised", whole)
 
 
+def _phrase_at(phrases: list[str], text: str) -> re.Match[str] | None:
+    for phrase in sorted(phrases, key=len, reverse=True):
+        match = re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
+        if match:
+            return match
+    return None
+
+
 def _bool_phrases(text: str) -> dict[str, bool]:
+    """ "with a mirror", "forgot my drops": answers said in passing ("not with the mirror")."""
     content, found = _content(), {}
+    negations = load_content("checkin")["yes_no"]["negations"]
     for slot, key in (
         ("mirror_used", "mirror"),
         ("forced_movements", "forced_movements"),
@@ -200,8 +213,11 @@ def _bool_phrases(text: str) -> dict[str, bool]:
     ):
         if _has(content[key].get("no", []), text):
             found[slot] = False
-        elif _has(content[key].get("yes", []), text):
-            found[slot] = True
+            continue
+        match = _phrase_at(content[key].get("yes", []), text)
+        if match:
+            before = text[: match.start()].split()[-2:]
+            found[slot] = not any(word in negations for word in before)
     return found
 
 
@@ -220,14 +236,21 @@ def _keyword_numbers(parts: _Parts, reading: Reading) -> None:
                 _take(parts, inside[0])
 
 
-def _keyword_yes_no(text: str, reading: Reading) -> None:
-    """ "eye drops: no", "for the mirror question I meant yes"."""
-    for clause in clauses(text):
+def _keyword_yes_no(parts: _Parts, reading: Reading) -> None:
+    """ "eye drops: no", "for the mirror one I meant yes" (its "one" is no number)."""
+    offset = 0
+    for clause in clauses(parts.text):
+        start = parts.text.find(clause, offset)
+        offset = start + len(clause)
         slot = slot_named(clause, ADHERENCE_SLOTS)
         if slot and slot not in reading.values:
             answer = read_yes_no(clause, adherence=True)
+            taken_back = but_not(parts.text)
+            if taken_back and not _names_other_answer(taken_back, slot):
+                continue  # "did the drops but not the tape": partly, so ask
             if answer.value is not None:
                 reading.values[slot] = answer.value
+                parts.free = [f for f in parts.free if not start <= f.start < offset]
 
 
 def _is_correction(text: str) -> bool:
@@ -273,11 +296,13 @@ def read_checkin(
     known_sessions = reading.values.get("sessions_done", known.get("sessions_done"))
     session_count = int(known_sessions) if isinstance(known_sessions, (int, float)) else None
     _decide("minutes_practised", _minutes(parts, session_count), clean, reading)
-    reading.values.update(
-        {k: v for k, v in _bool_phrases(clean).items() if k not in reading.values}
-    )
+    taken_back = but_not(clean)
+    for slot, value in _bool_phrases(clean).items():
+        if value and taken_back and not _names_other_answer(taken_back, slot):
+            continue  # "did the drops but not the tape": partly, so ask
+        reading.values.setdefault(slot, value)
     _keyword_numbers(parts, reading)
-    _keyword_yes_no(clean, reading)
+    _keyword_yes_no(parts, reading)
     scores = _whole(reading.choices.pop("mood", []))
     if requested == "mood":
         scores += _whole([f.value for f in parts.free])
@@ -285,7 +310,10 @@ def read_checkin(
     if scores and "mood" not in reading.values:
         in_range = _in_range("mood", scores)
         reading.out_of_range = not in_range
-        _decide("mood", in_range, clean, reading)
+        if len(set(scores)) > 1 and len(in_range) == 1:
+            reading.suggestion = ("mood", in_range[0])  # "100% lol, no really about 4": check
+        else:
+            _decide("mood", in_range, clean, reading)
 
     if requested in CONFIRM_SLOTS:
         if not reading.values:
@@ -334,13 +362,18 @@ def _answer_requested(
             if re.search(r"[^\W\d_]{2,}", clean) or emoji_names(text):
                 reading.values["face_feeling"] = text.strip()
         return
-    first_clause_taken = bool(clauses(clean)) and bool(
-        numbers(clauses(clean)[0]) or durations(clauses(clean)[0])
+    first = (clauses(clean) or [""])[0]
+    first_clause_taken = bool(reading.values) and bool(
+        numbers(first) or durations(first) or _bool_phrases(first)
     )
     if requested in YES_NO_SLOTS:
         if first_clause_taken and not leads_with_yes_no(clean):
             return  # "did 2 sessions…" is no answer to a symptom question
         answer = read_yes_no(clean, adherence=requested in ADHERENCE_SLOTS)
+        taken_back = but_not(clean)
+        if answer.value is True and taken_back and not _names_other_answer(taken_back, requested):
+            reading.unsure = True  # "did the drops but not the tape": partly, so ask
+            return
         if answer.value is not None:
             reading.values[requested] = answer.value
         reading.unsure = answer.unsure
@@ -368,6 +401,11 @@ def _answer_requested(
     in_range = _in_range(requested, values)
     reading.out_of_range = bool(values) and not in_range
     _decide(requested, in_range, clean, reading)
+
+
+def _names_other_answer(clause: str, requested: str) -> bool:
+    named = slot_named(clause)
+    return bool(_bool_phrases(clause)) or (named is not None and named != requested)
 
 
 def _read_confirmation(slot: str, clean: str, reading: Reading) -> None:

@@ -40,9 +40,14 @@ def _starts_with(phrases: list[str], text: str) -> bool:
     return any(re.match(rf"{re.escape(p)}(?![\w'])", text) for p in phrases)
 
 
+_SKIN_TONE = re.compile(r"_?(?:light|medium-light|medium|medium-dark|dark)_skin_tone")
+_TRAILING_NOT = re.compile(r"[,.\s]+not[.!\s]*$")  # "oh sure, every day… not!"
+
+
 def emoji_names(text: str) -> list[str]:
-    """The CLDR names of the emoji in `text` (":thumbs_up:")."""
-    return re.findall(r":[\w\-&'’.]+:", emoji.demojize(text))
+    """The CLDR names of the emoji in `text` (":thumbs_up:"), skin tones ignored."""
+    names = re.findall(r":[\w\-&'’.]+:", _SKIN_TONE.sub("", emoji.demojize(text)))
+    return [n for n in names if n != "::"]
 
 
 def clauses(text: str) -> list[str]:
@@ -65,9 +70,32 @@ def read_yes_no(text: str, *, adherence: bool = False) -> YesNo:
     plain = re.sub(r":?[\w\-]+:|\s+", " ", plain).strip()
     if not re.search(r"[a-z0-9]", re.sub(r":[\w\-&'.]+:", "", emoji.demojize(clean))):
         return _read_emoji(names)
-    if _phrase_in(words["sarcasm"], clean):
+    if _phrase_in(words["sarcasm"], clean) or _TRAILING_NOT.search(clean):
         return YesNo(False)
-    first = clauses(clean)[0] if clauses(clean) else clean
+    parts = clauses(clean) or [clean]
+    reading = _read_clause(parts[0], adherence, names, plain)
+    if reading.value is None and not reading.unsure:
+        for later in parts[1:]:  # "only when I chew, yes"
+            if _starts_with(_CORE_YES + _CORE_NO, later) and len(later.split()) <= 2:
+                return YesNo(_starts_with(_CORE_YES, later))
+    return reading
+
+
+_CORE_YES = ["yes", "yeah", "yep", "yup", "sure"]
+_CORE_NO = ["no", "nope", "nah", "not really"]
+
+
+def but_not(text: str) -> str | None:
+    """What follows "but" when it takes something back ("…but not the tape"), else None."""
+    after = re.split(r"\bbut\b", normalise(text), maxsplit=1)
+    if len(after) < 2 or re.search(r"\d", after[1]):
+        return None
+    return after[1].strip() if _phrase_in(_words()["negations"], after[1]) else None
+
+
+def _read_clause(first: str, adherence: bool, names: list[str], plain: str) -> YesNo:
+    """Yes / no / unsure from one clause."""
+    words = _words()
     if _phrase_in(words["double_negatives"], first):
         return YesNo(True)
     yes_words = words["yes"] + (words["adherence_yes"] if adherence else [])
@@ -102,5 +130,4 @@ def _read_emoji(names: list[str]) -> YesNo:
 def leads_with_yes_no(text: str) -> bool:
     """True when the first clause opens with an explicit yes or no word ("yes a little, …")."""
     first = (clauses(normalise(text)) or [""])[0]
-    core = ["yes", "yeah", "yep", "yup", "no", "nope", "nah", "not really", "sure"]
-    return _starts_with(core + _words()["double_negatives"], first)
+    return _starts_with(_CORE_YES + _CORE_NO + _words()["double_negatives"], first)

@@ -294,3 +294,35 @@ def test_summaries() -> None:
         "eye care yes, mood 4"
     )
     assert saq_summary([1, 2, None]) == "1, 2, –"
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "expected"),
+    [
+        (
+            "honestly, I do that all day long... not",
+            "early_sign_present",
+            {"early_sign_present": False},
+        ),
+        ("only when I'm tired, yes", "early_sign_present", {"early_sign_present": True}),
+        ("👍🏽", "mirror_used", {"mirror_used": True}),
+        ("for the drops one I meant yes", "mood", {"eye_care_done": True}),
+        (
+            "yes, 2 sessions, but not with the mirror",
+            "early_sign_present",
+            {"early_sign_present": True, "sessions_done": 2, "mirror_used": False},
+        ),
+    ],
+)
+def test_trailing_not_late_yes_skin_tones_and_pronoun_one(text, requested, expected) -> None:
+    assert _values(text, requested) == expected
+
+
+def test_partly_done_is_asked_about() -> None:
+    reading = read_checkin("used the ointment but not the drops", "eye_care_done", {})
+    assert reading.values == {} and (reading.unsure or reading.unclear)  # asked, not stored
+
+
+def test_alternatives_around_a_duration_are_asked_about() -> None:
+    reading = read_checkin("25 or 30 minutes", "minutes_practised", {})
+    assert reading.values == {} and reading.choices == {"minutes_practised": [25, 30]}
