@@ -94,6 +94,7 @@ bench: install train
 	$(APP) bench/outbox_throughput.py
 	$(APP) bench/clip_throughput.py
 	$(APP) bench/portal_pages.py
+	$(APP) bench/messy_turns.py
 
 clean:
 	rm -rf models results var/test-*
