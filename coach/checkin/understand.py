@@ -470,8 +470,11 @@ def _item_targets(text: str) -> list[tuple[int, Found]]:
 
 def _scale_values_in(text: str) -> list[int]:
     """Scale words in order ("never, sometimes, almost always")."""
+    whole = _scale_phrases().get(text.strip(" .!?"))
+    if whole is not None:  # "now and then" is one answer, not two
+        return [whole]
     values = []
-    for clause in re.split(r"[,;/\n]+|\band then\b|\bthen\b", text):
+    for clause in re.split(r"[,;/\n]+", text):
         value = _first_phrase(_scale_phrases(), clause.strip())
         if value is not None:
             values.append(value)

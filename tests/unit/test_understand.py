@@ -168,6 +168,7 @@ def test_summary_change_names_the_answer() -> None:
         ("not at all", "saq_5", {5: 1}),
         ("almost always", "saq_5", {5: 5}),
         ("most of the time", "saq_2", {2: 4}),
+        ("every now and then", "saq_2", {2: 2}),
         ("oops, for question 4 I meant 2 not 5", "saq_7", {4: 2}),
         ("4️⃣", "saq_3", {3: 4}),
         ("2 3 1", "saq_4", {4: 2, 5: 3, 6: 1}),
