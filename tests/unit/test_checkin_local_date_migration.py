@@ -9,7 +9,7 @@ from coach.storage.migrate import upgrade
 
 def test_existing_checkins_get_their_local_date_and_duplicates_are_kept(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0004")
+    upgrade(url, "0007")
     engine = sa.create_engine(url)
     with engine.begin() as db:
         db.execute(
