@@ -53,7 +53,7 @@ def detect_language(text: str, content_dir: Path | None = None) -> str | None:
     english = sum(word in profiles.english for word in words)
     best: tuple[str | None, int] = (None, 0)
     for code, vocabulary, greetings in profiles.languages:
-        score = sum(2 if w in greetings else 1 for w in words if w in vocabulary | greetings)
+        score = sum(2 if w in greetings else 1 for w in words if w in vocabulary or w in greetings)
         if score > best[1]:
             best = (code, score)
     code, score = best

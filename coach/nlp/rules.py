@@ -10,6 +10,7 @@ also occur in the same sentence. `<NAME>` expands a macro of the rules file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,20 @@ def compile_rules(spec: dict[str, Any], raw: dict[str, Any]) -> tuple[Rule, ...]
     return tuple(rules)
 
 
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Start and end of the sentence holding text[start:end]."""
-    before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
-    after = _SENTENCE_END.search(text, end)
-    return (before[-1] if before else 0), (after.start() if after else len(text))
+class Sentences:
+    """Sentence boundaries of a text, found once (a sentence ends at . ! ? or a new line)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+
+    def bounds(self, start: int, end: int | None = None) -> tuple[int, int]:
+        """Start and end of the sentence holding text[start:end]."""
+        i = bisect_left(self.ends, start)
+        low = self.ends[i - 1] + 1 if i else 0
+        j = bisect_left(self.ends, start if end is None else end)
+        high = self.ends[j] if j < len(self.ends) else len(self.text)
+        return low, high
 
 
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -89,22 +99,16 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return (before[-1] if before else 0), (after.start() if after else len(text))
 
 
-def _meets_requirement(text: str, rule: Rule, span: tuple[int, int]) -> bool:
-    if rule.requires is None:
-        return True
-    low, high = sentence_bounds(text, span[0], span[1])
-    return rule.requires.search(text, low, high) is not None
-
-
-def candidates(text: str, rule: Rule) -> list[tuple[int, int]]:
-    """Character spans of the findings one rule proposes in `text`."""
+def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
+    """Character spans of the findings one rule proposes in the text."""
+    text = sentences.text
     spans: list[tuple[int, int]] = []
     for match in rule.regex.finditer(text):
         if rule.finding is None:
             has_group = "finding" in rule.regex.groupindex and match.group("finding")
             spans.append(match.span("finding") if has_group else match.span())
         else:
-            low, high = sentence_bounds(text, match.start(), match.end())
+            low, high = sentences.bounds(match.start(), match.end())
             if rule.order != "finding_first":
                 ahead = min(high, match.end() + rule.window)
                 spans += [m.span() for m in rule.finding.finditer(text, match.end(), ahead)]
@@ -113,7 +117,10 @@ def candidates(text: str, rule: Rule) -> list[tuple[int, int]]:
                 spans += [m.span() for m in rule.finding.finditer(text, floor, match.start())]
         if len(spans) >= MAX_CANDIDATES_PER_RULE:
             break
-    return [s for s in spans if s[1] > s[0] and _meets_requirement(text, rule, s)]
+    spans = [s for s in spans if s[1] > s[0]]
+    if rule.requires is not None:
+        spans = [s for s in spans if rule.requires.search(text, *sentences.bounds(*s))]
+    return spans
 
 
 @dataclass(frozen=True)
@@ -130,20 +137,32 @@ class Hit:
 def apply_rules(
     clean: str, labelled: list[tuple[str, Rule]], content_dir: Path | None = None
 ) -> list[Hit]:
-    """Every finding of `labelled` rules in normalised `clean` text, with its context."""
-    proposals = [
-        (label, rule, start, end)
-        for label, rule in labelled
-        for start, end in candidates(clean, rule)
-    ]
-    contexts: list[frozenset[str]] = [frozenset()] * len(proposals)
-    scoped = [i for i, p in enumerate(proposals) if p[1].suppressed_by]
-    if scoped:
-        doc = make_doc(clean, content_dir)
-        targets = [(proposals[i][0], proposals[i][2], proposals[i][3]) for i in scoped]
-        for i, finding in zip(scoped, assign_contexts(doc, targets, content_dir), strict=True):
-            contexts[i] = finding.contexts
-    return [
-        Hit(label, start, end, found, bool(found & rule.suppressed_by))
-        for (label, rule, start, end), found in zip(proposals, contexts, strict=True)
-    ]
+    """Findings of `labelled` rules in normalised `clean` text, with their context.
+
+    Context is computed sentence by sentence (NegEx scope never crosses a sentence), in text
+    order, and a label stops being examined once one of its findings is affirmed: one affirmed
+    finding per label is all callers need, and it keeps long messages cheap.
+    """
+    sentences = Sentences(clean)
+    proposals: dict[tuple[int, int], list[tuple[str, Rule, int, int]]] = {}
+    for label, rule in labelled:
+        for start, end in candidates(sentences, rule):
+            proposals.setdefault(sentences.bounds(start, end), []).append((label, rule, start, end))
+    hits: list[Hit] = []
+    affirmed: set[str] = set()
+    for (low, high), found in sorted(proposals.items()):
+        pending = [p for p in found if p[0] not in affirmed]
+        scoped = list(dict.fromkeys((p[0], p[2], p[3]) for p in pending if p[1].suppressed_by))
+        contexts: dict[tuple[str, int, int], frozenset[str]] = {}
+        if scoped:
+            doc = make_doc(clean[low:high], content_dir)
+            targets = [(label, start - low, end - low) for label, start, end in scoped]
+            results = assign_contexts(doc, targets, content_dir)
+            contexts = {key: f.contexts for key, f in zip(scoped, results, strict=True)}
+        for label, rule, start, end in pending:
+            context = contexts.get((label, start, end), frozenset())
+            suppressed = bool(context & rule.suppressed_by)
+            hits.append(Hit(label, start, end, context, suppressed))
+            if not suppressed:
+                affirmed.add(label)
+    return hits

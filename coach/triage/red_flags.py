@@ -40,7 +40,7 @@ class RuleSet:
     """The compiled rules: English rules per kind, and the other languages' safety net."""
 
     english: tuple[tuple[str, tuple[Rule, ...]], ...]
-    other_languages: tuple[tuple[str, str, tuple[re.Pattern[str], ...]], ...]
+    other_languages: tuple[tuple[str, re.Pattern[str]], ...]
 
 
 def _priority(kind: str) -> int:
@@ -56,10 +56,18 @@ def load_rules(content_dir: Path) -> RuleSet:
         (kind, compile_rules(spec, raw))
         for kind, spec in sorted(raw["flags"].items(), key=lambda item: _priority(item[0]))
     )
+    # One expression per language, one named group per kind: a single scan per language.
     other = tuple(
-        (language, kind, tuple(re.compile(p) for p in patterns))
+        (
+            language,
+            re.compile(
+                "|".join(
+                    f"(?P<{kind}>{'|'.join(f'(?:{p})' for p in patterns)})"
+                    for kind, patterns in kinds.items()
+                )
+            ),
+        )
         for language, kinds in (raw.get("other_languages") or {}).items()
-        for kind, patterns in sorted(kinds.items(), key=lambda item: _priority(item[0]))
     )
     return RuleSet(english=english, other_languages=other)
 
@@ -70,22 +78,39 @@ def fold_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def detect_red_flags(text: str, content_dir: Path | None = None) -> list[RedFlag]:
-    """All red flags in `text`, one per kind, most urgent first; empty when none."""
+@dataclass(frozen=True)
+class Assessment:
+    """Red flags in a message, and the kinds that were mentioned but cancelled by context."""
+
+    flags: list[RedFlag]
+    cancelled: frozenset[str]
+
+
+def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
+    """Red flags in `text` (one per kind, most urgent first) and the kinds context cancelled
+    ("no pain", "if it gets red", "my gran had a stroke")."""
     if not text or not text.strip():
-        return []
+        return Assessment(flags=[], cancelled=frozenset())
     rules = load_rules(content_dir or get_settings().content_dir)
     clean = normalise(text)
     found: dict[str, RedFlag] = {}
+    cancelled: set[str] = set()
     labelled = [(kind, rule) for kind, kind_rules in rules.english for rule in kind_rules]
     for hit in apply_rules(clean, labelled, content_dir):
-        if hit.label not in found and not hit.suppressed:
+        if hit.suppressed:
+            cancelled.add(hit.label)
+        elif hit.label not in found:
             found[hit.label] = RedFlag(kind=hit.label, evidence=clean[hit.start : hit.end][:200])
-    folded = fold_accents(clean)
-    for language, kind, patterns in rules.other_languages:
-        if kind in found:
-            continue
-        hit = next((m for p in patterns for m in [p.search(folded)] if m), None)
-        if hit:
-            found[kind] = RedFlag(kind=kind, evidence=hit.group(0)[:200], language=language)
-    return sorted(found.values(), key=lambda flag: _priority(flag.kind))
+    folded = clean if clean.isascii() else fold_accents(clean)
+    for language, pattern in rules.other_languages:
+        for match in pattern.finditer(folded):
+            kind = match.lastgroup or ""
+            if kind not in found:
+                found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=language)
+    flags = sorted(found.values(), key=lambda flag: _priority(flag.kind))
+    return Assessment(flags=flags, cancelled=frozenset(cancelled - set(found)))
+
+
+def detect_red_flags(text: str, content_dir: Path | None = None) -> list[RedFlag]:
+    """All red flags in `text`, one per kind, most urgent first; empty when none."""
+    return assess_red_flags(text, content_dir).flags
