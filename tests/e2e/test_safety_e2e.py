@@ -76,11 +76,17 @@ def test_no_to_the_safety_question_escalates_nothing(coach_servers: CoachServers
 
 
 def test_good_news_never_gets_emergency_advice(coach_servers: CoachServers) -> None:
+    """At most the model asks its one confirming question; no advice, nothing escalated."""
     sender = _sender("great")
     add_patient(coach_servers.database_url, sender)
+    alarms = [
+        domain_text(f"utter_red_flag_{kind}").split("{")[0].strip()
+        for kind in ("stroke", "self_harm", "eye_at_risk", "other_cause", "unspecified")
+    ]
     for text in ("I'm doing great", "my eye shuts properly again!", "my eye isn't sore or red btw"):
-        replies = " ".join(coach_servers.texts(sender, text))
-        assert "999" not in replies and "emergency" not in replies.lower(), (text, replies)
+        replies = coach_servers.texts(sender, text)
+        assert not [r for r in replies for a in alarms if r.startswith(a)], (text, replies)
+        assert "999" not in " ".join(replies), (text, replies)
     assert _escalations(coach_servers, sender) == []
 
 
@@ -166,8 +172,8 @@ def test_action_server_down_red_flag_still_advised_and_delivered(coach_servers) 
     sink.controller.start()
     coach_servers.stop_actions()
     try:
+        ordinary = coach_servers.texts(sender, "my eye waters when I eat")
         replies = coach_servers.texts(sender, "my speech has been slurred since an hour ago")
-        ordinary = coach_servers.texts(sender, "hello")
     finally:
         coach_servers.start_actions()
     try:
