@@ -14,7 +14,7 @@ from coach.nlp.symptoms import early_sign_findings, extract_symptoms
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
 from coach.triage.mood import feeling_reflection, peer_support, record_low_mood
-from coach.triage.red_flag_service import locale_numbers
+from coach.triage.red_flag_service import handle_red_flag, locale_numbers
 from coach.triage.symptom_reports import record_symptom_message
 from coach.triage.who_was_told import who_was_told
 
@@ -77,6 +77,17 @@ class ActionNoteSymptoms(Action):
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_technical_problem")
             return []
+        if note is not None and note.other_side:
+            # CLINICAL.md: new weakness or numbness on the side that was well is a stroke sign.
+            outcome = handle_red_flag(
+                text,
+                tracker.get_latest_input_channel(),
+                tracker.sender_id,
+                (tracker.latest_message or {}).get("message_id") or "no-id",
+                extra_kinds=("stroke",),
+            )
+            dispatcher.utter_message(response=outcome.response, **outcome.template_values)
+            return []
         if note is None:
             if early_sign_findings(extract_symptoms(text)):
                 dispatcher.utter_message(response="utter_symptom_not_enrolled")
@@ -84,7 +95,10 @@ class ActionNoteSymptoms(Action):
                 dispatcher.utter_message(response="utter_progress_noted")
             return []
         if not note.coaching:
-            dispatcher.utter_message(response="utter_progress_noted")
+            told = any(s.is_finding for s in note.symptoms)
+            dispatcher.utter_message(
+                response="utter_symptom_general" if told else "utter_progress_noted"
+            )
             return []
         if note.new_signs:
             dispatcher.utter_message(

@@ -13,7 +13,7 @@ from coach.nlp.language import english_only_reply
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
 from coach.triage.escalation import raise_escalation
-from coach.triage.red_flags import detect_red_flags
+from coach.triage.red_flags import detect_red_flags, priority
 from coach.triage.spool import red_flag_request
 from coach.triage.who_was_told import recipient_kinds, who_was_told
 
@@ -52,12 +52,18 @@ def locale_numbers(locale: str | None) -> dict[str, str]:
 
 
 def handle_red_flag(
-    text: str, channel: str | None, sender_id: str, message_id: str
+    text: str,
+    channel: str | None,
+    sender_id: str,
+    message_id: str,
+    extra_kinds: tuple[str, ...] = (),
 ) -> RedFlagOutcome:
-    """Classify `text` (rules; without a rule match: `unspecified`, after a confirmed question),
-    write the escalations (or spool them when the database is down) and say what happened."""
+    """Classify `text` (rules, plus `extra_kinds` found with the patient's record; without any:
+    `unspecified`, after a confirmed question), write the escalations (or spool them when the
+    database is down) and say what happened."""
     flags = detect_red_flags(text)
-    kinds = [f.kind for f in flags] or [UNSPECIFIED]
+    found = [f.kind for f in flags]
+    kinds = sorted(set(found) | set(extra_kinds), key=priority) or [UNSPECIFIED]
     enrolled = recorded = spooled = False
     locale = None
     recipients: set[str] = set()

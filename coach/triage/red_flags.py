@@ -43,7 +43,8 @@ class RuleSet:
     other_languages: tuple[tuple[str, re.Pattern[str]], ...]
 
 
-def _priority(kind: str) -> int:
+def priority(kind: str) -> int:
+    """Sort key: the most urgent kind first."""
     return FLAG_PRIORITY.index(kind) if kind in FLAG_PRIORITY else len(FLAG_PRIORITY)
 
 
@@ -54,7 +55,7 @@ def load_rules(content_dir: Path) -> RuleSet:
         raw = yaml.safe_load(handle)
     english = tuple(
         (kind, compile_rules(spec, raw))
-        for kind, spec in sorted(raw["flags"].items(), key=lambda item: _priority(item[0]))
+        for kind, spec in sorted(raw["flags"].items(), key=lambda item: priority(item[0]))
     )
     # One expression per language, one named group per kind: a single scan per language.
     other = tuple(
@@ -107,7 +108,7 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
             kind = match.lastgroup or ""
             if kind not in found:
                 found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=language)
-    flags = sorted(found.values(), key=lambda flag: _priority(flag.kind))
+    flags = sorted(found.values(), key=lambda flag: priority(flag.kind))
     return Assessment(flags=flags, cancelled=frozenset(cancelled - set(found)))
 
 

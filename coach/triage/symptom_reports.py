@@ -24,6 +24,7 @@ class SymptomNote:
     symptoms: list[Symptom]
     new_signs: list[Symptom]
     recipients: set[str] = field(default_factory=set)
+    other_side: bool = False  # weakness/numbness named on the side that was not affected
 
     @property
     def coaching(self) -> list[str]:
@@ -87,7 +88,11 @@ def record_symptom_message(
                 )
             )
         session.flush()
-    note = SymptomNote(symptoms=symptoms, new_signs=new_signs)
+    other_side = bool(patient.affected_side) and any(
+        s.is_finding and s.symptom == "weakness" and s.side not in (None, patient.affected_side)
+        for s in symptoms
+    )
+    note = SymptomNote(symptoms=symptoms, new_signs=new_signs, other_side=other_side)
     if new_signs:
         escalation = raise_escalation(
             session,

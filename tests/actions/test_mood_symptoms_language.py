@@ -116,3 +116,20 @@ async def test_other_language_gets_english_only_in_it_with_the_number(
     text = dispatcher.messages[0]["english_only"]
     assert "solo puedo conversar en inglés" in text and "999" in text
     assert "English only" in text or "only chat in English" in text
+
+
+async def test_other_symptom_outside_checkin_is_noted_not_cheered(clinic, dispatcher, domain):
+    tracker = make_tracker(clinic.sender_id, "my cheek aches a bit today")
+    await ActionNoteSymptoms().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_symptom_general"]
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(SymptomReport.symptom)).all() == ["pain"]
+
+
+async def test_numbness_on_the_side_that_was_well_is_a_stroke_sign(clinic, dispatcher, domain):
+    """The patient's palsy is on the left: new numbness on the right is not a massage question."""
+    tracker = make_tracker(clinic.sender_id, "my right cheek feels numb")
+    await ActionNoteSymptoms().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_red_flag_stroke"]
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(Escalation.kind)).all() == ["stroke"]
