@@ -85,6 +85,7 @@ validate: .venv-rasa/.installed
 test: install train lint validate
 	scripts/conversation_tests.sh
 	scripts/nlu_eval.sh
+	scripts/patient_eval.sh
 	$(APP) -m pytest -q tests
 
 bench: install train
@@ -95,6 +96,7 @@ bench: install train
 	$(APP) bench/clip_throughput.py
 	$(APP) bench/portal_pages.py
 	$(APP) bench/messy_turns.py
+	$(APP) bench/red_flag_rules.py
 
 clean:
 	rm -rf models results var/test-*

@@ -1,25 +1,30 @@
-"""Symptom extraction with a blank English spaCy pipeline and the project's own patterns."""
+"""Symptoms in a patient's own words: which sign, which side, what sets it off, and whether denied.
+
+Rules from `symptoms.yml` (the configured content folder) propose findings; the context layer
+(negspacy, `coach.nlp.context`) decides whether each is negated, hypothetical, historical or
+someone else's. Side and trigger are the nearest side / trigger words in the same clause.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import spacy
-from spacy.language import Language
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+import yaml
 
-from coach.content import load_content
+from coach.config import get_settings
+from coach.nlp.context import normalise
+from coach.nlp.rules import Hit, Rule, apply_rules, clause_bounds, compile_rules, expand
 
-CLAUSE_BREAKS = {".", ";", "!", "?", "but", "however", "although", "though", "while", ","}
+VOCABULARY_FILE = "symptoms.yml"
 
 
 @dataclass(frozen=True)
 class Symptom:
-    """One symptom mention: what, which side, what sets it off, and whether it was denied."""
+    """One symptom: what, which side, what sets it off, and whether it was denied."""
 
     symptom: str
     side: str | None
@@ -32,88 +37,97 @@ class Symptom:
         return not self.negated
 
 
-def _token_patterns(phrase: list[str], max_gap: int) -> list[dict[str, Any]]:
-    pattern: list[dict[str, Any]] = []
-    for part in phrase:
-        if part == "*":
-            pattern.extend({"OP": "?"} for _ in range(max_gap))
-        else:
-            pattern.append({"LOWER": {"REGEX": f"^{part}$"}})
-    return pattern
+@dataclass(frozen=True)
+class _Vocabulary:
+    rules: tuple[tuple[str, Rule], ...]
+    sides: tuple[tuple[str, re.Pattern[str]], ...]
+    affected: re.Pattern[str]
+    triggers: tuple[tuple[str, re.Pattern[str]], ...]
+    early_signs: frozenset[str]
+    coaching: dict[str, str]
 
 
-@lru_cache(maxsize=1)
-def _pipeline() -> tuple[Language, Matcher, dict[str, Any]]:
-    content = load_content("symptoms")
-    nlp = spacy.blank("en")
-    matcher = Matcher(nlp.vocab)
-    for name, phrases in content["symptoms"].items():
-        matcher.add(
-            name, [_token_patterns(p, content["max_gap"]) for p in phrases], greedy="LONGEST"
-        )
-    return nlp, matcher, content
+@lru_cache(maxsize=4)
+def _vocabulary(content_dir: Path) -> _Vocabulary:
+    with open(content_dir / VOCABULARY_FILE, encoding="utf-8") as handle:
+        raw: dict[str, Any] = yaml.safe_load(handle)
+    macros = raw.get("macros") or {}
+    rules = tuple(
+        (name, rule)
+        for name, spec in raw["symptoms"].items()
+        for rule in compile_rules({"suppressed_by": raw.get("suppressed_by"), **spec}, raw)
+    )
+    return _Vocabulary(
+        rules=rules,
+        sides=tuple(
+            (side, expand(pattern, macros))
+            for side, patterns in raw["sides"].items()
+            for pattern in patterns
+        ),
+        affected=expand(raw["affected_side"], macros),
+        triggers=tuple((name, expand(p, macros)) for name, p in raw["triggers"].items()),
+        early_signs=frozenset(raw["early_signs"]),
+        coaching=dict(raw.get("coaching") or {}),
+    )
 
 
-def _clause_bounds(doc: Doc, span: Span) -> tuple[int, int]:
-    start = span.start
-    while start > 0 and doc[start - 1].lower_ not in CLAUSE_BREAKS:
-        start -= 1
-    end = span.end
-    while end < len(doc) and doc[end].lower_ not in CLAUSE_BREAKS:
-        end += 1
-    return start, end
+def _nearest(
+    text: str, hit: Hit, vocab: tuple[tuple[str, re.Pattern[str]], ...]
+) -> tuple[str | None, int]:
+    """The vocabulary entry closest to `hit` in its clause, and its distance in characters."""
+    low, high = clause_bounds(text, hit.start, hit.end)
+    best: tuple[str | None, int] = (None, len(text) + 1)
+    for name, pattern in vocab:
+        for match in pattern.finditer(text, low, high):
+            distance = max(hit.start - match.end(), match.start() - hit.end, 0)
+            if distance < best[1]:
+                best = (name, distance)
+    return best
 
 
-def _find_vocab(words: str, vocab: dict[str, list[str]]) -> str | None:
-    for key, phrases in vocab.items():
-        for phrase in phrases:
-            if re.search(rf"\b{re.escape(phrase)}\b", words):
-                return key
-    return None
+def _side(text: str, hit: Hit, vocabulary: _Vocabulary, affected_side: str | None) -> str | None:
+    side, distance = _nearest(text, hit, vocabulary.sides)
+    if affected_side:
+        relative, relative_distance = _nearest(text, hit, (("affected", vocabulary.affected),))
+        if relative and relative_distance < distance:
+            return affected_side
+    return side
 
 
-def _is_negated(doc: Doc, span: Span, clause: tuple[int, int], content: dict[str, Any]) -> bool:
-    before = {t.lower_ for t in doc[clause[0] : span.end]}
-    if before & set(content["negation_before"]):
-        return True
-    after = doc[span.end : clause[1]].text.lower()
-    return any(re.search(rf"\b{re.escape(cue)}\b", after) for cue in content["negation_after"])
-
-
-def extract_symptoms(text: str, affected_side: str | None = None) -> list[Symptom]:
-    """Every symptom mention in `text`, with side, trigger and negation."""
-    nlp, matcher, content = _pipeline()
-    doc = nlp(text or "")
+def extract_symptoms(
+    text: str, affected_side: str | None = None, content_dir: Path | None = None
+) -> list[Symptom]:
+    """Every symptom `text` mentions (one per kind), with side, trigger and negation."""
+    folder = content_dir or get_settings().content_dir
+    vocabulary = _vocabulary(folder)
+    clean = normalise(text)
+    if not clean:
+        return []
+    by_kind: dict[str, list[Hit]] = {}
+    for hit in apply_rules(clean, list(vocabulary.rules), folder):
+        by_kind.setdefault(hit.label, []).append(hit)
     found: list[Symptom] = []
-    seen: set[tuple[str, int]] = set()
-    for match_id, start, end in sorted(matcher(doc), key=lambda m: m[1]):
-        name = nlp.vocab.strings[match_id]
-        span = doc[start:end]
-        if (name, start) in seen:
-            continue
-        seen.add((name, start))
-        clause = _clause_bounds(doc, span)
-        clause_text = doc[clause[0] : clause[1]].text.lower()
-        side = _find_vocab(clause_text, content["sides"])
-        if (
-            side is None
-            and affected_side
-            and re.search(r"\b(bad|weak|affected) side\b", clause_text)
-        ):
-            side = affected_side
+    for name, hits in by_kind.items():
+        affirmed = [h for h in hits if not h.suppressed]
+        hit = (affirmed or hits)[0]
         found.append(
             Symptom(
                 symptom=name,
-                side=side,
-                trigger=_find_vocab(clause_text, content["triggers"]),
-                negated=_is_negated(doc, span, clause, content),
-                text=span.text[:200],
+                side=_side(clean, hit, vocabulary, affected_side),
+                trigger=_nearest(clean, hit, vocabulary.triggers)[0],
+                negated=not affirmed,
+                text=clean[hit.start : hit.end][:200],
             )
         )
-    return found
+    return sorted(found, key=lambda s: clean.find(s.text))
 
 
-def early_sign_findings(symptoms: list[Symptom]) -> list[Symptom]:
+def early_sign_findings(symptoms: list[Symptom], content_dir: Path | None = None) -> list[Symptom]:
     """The positive (not negated) findings that are early signs of synkinesis."""
-    early = set(load_content("symptoms")["early_signs"])
+    early = _vocabulary(content_dir or get_settings().content_dir).early_signs
     return [s for s in symptoms if s.is_finding and s.symptom in early]
+
+
+def coaching_response(symptom: str, content_dir: Path | None = None) -> str | None:
+    """Name of the domain response that coaches on `symptom` (None when there is none)."""
+    return _vocabulary(content_dir or get_settings().content_dir).coaching.get(symptom)

@@ -135,18 +135,35 @@ class CheckIn(Base):
 
 
 class SymptomReport(Base):
+    """A symptom from a check-in, or from a message at any time (then checkin_id is None)."""
+
     __tablename__ = "symptom_report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id"), index=True)
+    # None for a report sent outside a check-in (revision 0008).
+    checkin_id: Mapped[Optional[int]] = mapped_column(ForeignKey("checkin.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     symptom: Mapped[str] = mapped_column(String(64))
     side: Mapped[Optional[str]] = mapped_column(String(8))
     trigger: Mapped[Optional[str]] = mapped_column(String(32))
     negated: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(String(200))
+    # When it was reported, and the message key that reported it (revision 0008).
+    reported_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source_key: Mapped[Optional[str]] = mapped_column(String(160), index=True)
 
-    checkin: Mapped[CheckIn] = relationship(back_populates="symptoms")
+    checkin: Mapped[Optional[CheckIn]] = relationship(back_populates="symptoms")
+
+
+class MoodReport(Base):
+    """Low mood told in a message outside the check-in's 0–10 question (revision 0008)."""
+
+    __tablename__ = "mood_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    source_key: Mapped[str] = mapped_column(String(160), unique=True)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class QuestionnaireResponse(Base):

@@ -9,13 +9,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from coach.content import load_content
 from coach.escalation.spool import spool_escalation
+from coach.nlp.language import english_only_reply
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
 from coach.triage.escalation import raise_escalation
-from coach.triage.red_flags import detect_red_flags
+from coach.triage.red_flags import detect_red_flags, priority
 from coach.triage.spool import red_flag_request
+from coach.triage.who_was_told import recipient_kinds, who_was_told
 
 log = logging.getLogger(__name__)
+UNSPECIFIED = "unspecified"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,17 @@ class RedFlagOutcome:
     crisis_line: str
     enrolled: bool
     recorded: bool
+    who_was_told: str
+    english_only: str | None  # "English only for now" in the message's language, if not English
+
+    @property
+    def template_values(self) -> dict[str, str]:
+        """Values for the domain response's {placeholders}."""
+        return {
+            "emergency_number": self.emergency_number,
+            "crisis_line": self.crisis_line,
+            "who_was_told": self.who_was_told.format(emergency_number=self.emergency_number),
+        }
 
 
 def locale_numbers(locale: str | None) -> dict[str, str]:
@@ -38,26 +52,43 @@ def locale_numbers(locale: str | None) -> dict[str, str]:
 
 
 def handle_red_flag(
-    text: str, channel: str | None, sender_id: str, message_id: str
+    text: str,
+    channel: str | None,
+    sender_id: str,
+    message_id: str,
+    extra_kinds: tuple[str, ...] = (),
 ) -> RedFlagOutcome:
-    """Classify `text` (rules first; NLU-only hits are `unspecified`) and escalate."""
+    """Classify `text` (rules, plus `extra_kinds` found with the patient's record; without any:
+    `unspecified`, after a confirmed question), write the escalations (or spool them when the
+    database is down) and say what happened."""
     flags = detect_red_flags(text)
-    kinds = [f.kind for f in flags] or ["unspecified"]
-    enrolled = False
-    recorded = False
+    found = [f.kind for f in flags]
+    kinds = sorted(set(found) | set(extra_kinds), key=priority) or [UNSPECIFIED]
+    enrolled = recorded = spooled = False
     locale = None
+    recipients: set[str] = set()
     try:
         with transaction() as session:
             patient = patient_for_sender(session, channel, sender_id)
             enrolled = patient is not None
             locale = patient.locale if patient else None
-            for kind in kinds:
-                matched = [f.evidence for f in flags if f.kind == kind]
+            escalations = [
                 raise_escalation(
                     session,
                     patient,
-                    red_flag_request(kind, text, channel, sender_id, message_id, enrolled, matched),
+                    red_flag_request(
+                        kind,
+                        text,
+                        channel,
+                        sender_id,
+                        message_id,
+                        enrolled,
+                        [f.evidence for f in flags if f.kind == kind],
+                    ),
                 )
+                for kind in kinds
+            ]
+            recipients = recipient_kinds(escalations)
         recorded = True
     except SQLAlchemyError as error:
         log.error("red flag could not be stored (%s); spooled", error.__class__.__name__)
@@ -71,7 +102,9 @@ def handle_red_flag(
                 "matched": [f.evidence for f in flags],
             }
         )
+        spooled = True
     numbers = locale_numbers(locale)
+    language = next((f.language for f in flags if f.language != "en"), None)
     return RedFlagOutcome(
         response=f"utter_red_flag_{kinds[0]}",
         kinds=kinds,
@@ -79,4 +112,10 @@ def handle_red_flag(
         crisis_line=numbers["crisis_line"],
         enrolled=enrolled,
         recorded=recorded,
+        who_was_told=who_was_told(recipients, spooled=spooled),
+        english_only=(
+            english_only_reply(language).format(emergency_number=numbers["emergency_number"])
+            if language
+            else None
+        ),
     )

@@ -1,108 +1,117 @@
-"""Rule layer for red flags on the raw message text (pure Python: also runs in the Rasa env)."""
+"""Red-flag rules on the raw message text, with scoped context (runs in both environments).
+
+Rules (`red_flags.yml` in the configured content folder) find candidate findings; the context
+layer (`coach.nlp.context`, negspacy) says whether each one is negated, hypothetical, historical
+or someone else's, and a flag's `suppressed_by` decides which of those cancel it. Self-harm is
+never cancelled. Other languages are a safety net matched without context.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "content" / "red_flags.yml"
+from coach.config import get_settings
+from coach.nlp.context import normalise
+from coach.nlp.rules import Rule, apply_rules, compile_rules
+
+RULES_FILE = "red_flags.yml"
 # Order decides which flag leads when several match: the most urgent first.
 FLAG_PRIORITY = ("self_harm", "stroke", "eye_at_risk", "other_cause")
+_FOLD = str.maketrans({"ł": "l", "ß": "ss", "œ": "oe", "æ": "ae", "ø": "o", "đ": "d"})
 
 
 @dataclass(frozen=True)
 class RedFlag:
-    """One red-flag finding: its kind and the words that triggered it."""
+    """One red-flag finding: its kind, the words that triggered it, and their language."""
 
     kind: str
     evidence: str
+    language: str = "en"
 
 
 @dataclass(frozen=True)
-class _FlagRules:
-    kind: str
-    negatable: bool
-    patterns: tuple[re.Pattern[str], ...]
+class RuleSet:
+    """The compiled rules: English rules per kind, and the other languages' safety net."""
+
+    english: tuple[tuple[str, tuple[Rule, ...]], ...]
+    other_languages: tuple[tuple[str, re.Pattern[str]], ...]
 
 
-@dataclass(frozen=True)
-class _RuleSet:
-    flags: tuple[_FlagRules, ...]
-    negation: re.Pattern[str]
-    clause_break: re.Pattern[str]
+def priority(kind: str) -> int:
+    """Sort key: the most urgent kind first."""
+    return FLAG_PRIORITY.index(kind) if kind in FLAG_PRIORITY else len(FLAG_PRIORITY)
 
 
 @lru_cache(maxsize=4)
-def _load_rules(path: Path = RULES_FILE) -> _RuleSet:
-    with open(path, encoding="utf-8") as handle:
+def load_rules(content_dir: Path) -> RuleSet:
+    """Compile `red_flags.yml` from `content_dir` (cached per folder)."""
+    with open(content_dir / RULES_FILE, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
-    flags = tuple(
-        _FlagRules(
-            kind=kind,
-            negatable=bool(spec.get("negatable", False)),
-            patterns=tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]),
-        )
-        for kind, spec in sorted(
-            raw["flags"].items(),
-            key=lambda item: (
-                FLAG_PRIORITY.index(item[0]) if item[0] in FLAG_PRIORITY else len(FLAG_PRIORITY)
+    english = tuple(
+        (kind, compile_rules(spec, raw))
+        for kind, spec in sorted(raw["flags"].items(), key=lambda item: priority(item[0]))
+    )
+    # One expression per language, one named group per kind: a single scan per language.
+    other = tuple(
+        (
+            language,
+            re.compile(
+                "|".join(
+                    f"(?P<{kind}>{'|'.join(f'(?:{p})' for p in patterns)})"
+                    for kind, patterns in kinds.items()
+                )
             ),
         )
+        for language, kinds in (raw.get("other_languages") or {}).items()
     )
-    return _RuleSet(
-        flags=flags,
-        negation=re.compile(raw["negation_cues"], re.IGNORECASE),
-        clause_break=re.compile(raw["clause_breaks"], re.IGNORECASE),
-    )
+    return RuleSet(english=english, other_languages=other)
 
 
-def normalise(text: str) -> str:
-    """Lower-case, straighten apostrophes, collapse white space."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return re.sub(r"\s+", " ", text.lower()).strip()
+def fold_accents(text: str) -> str:
+    """Lower-case text without diacritics ("ojo no cierra", "gelahmt", "nie moge")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _clause_around(text: str, position: int, rules: _RuleSet) -> str:
-    """The clause of `text` that contains `position`."""
-    start = 0
-    end = len(text)
-    for brk in rules.clause_break.finditer(text):
-        if brk.end() <= position:
-            start = brk.end()
-        elif brk.start() >= position:
-            end = brk.start()
-            break
-    return text[start:end]
+@dataclass(frozen=True)
+class Assessment:
+    """Red flags in a message, and the kinds that were mentioned but cancelled by context."""
+
+    flags: list[RedFlag]
+    cancelled: frozenset[str]
 
 
-def _is_negated(text: str, match: re.Match[str], rules: _RuleSet) -> bool:
-    """A match is negated when the clause holding its last word carries a negation cue."""
-    clause = _clause_around(text, max(match.end() - 1, match.start()), rules)
-    return bool(rules.negation.search(clause))
-
-
-def detect_red_flags(text: str, rules_file: Path = RULES_FILE) -> list[RedFlag]:
-    """All red flags in `text`, most urgent first; empty when none."""
-    if not text:
-        return []
-    rules = _load_rules(rules_file)
+def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
+    """Red flags in `text` (one per kind, most urgent first) and the kinds context cancelled
+    ("no pain", "if it gets red", "my gran had a stroke")."""
+    if not text or not text.strip():
+        return Assessment(flags=[], cancelled=frozenset())
+    rules = load_rules(content_dir or get_settings().content_dir)
     clean = normalise(text)
-    found: list[RedFlag] = []
-    for flag in rules.flags:
-        for pattern in flag.patterns:
-            hit = next(
-                (
-                    m
-                    for m in pattern.finditer(clean)
-                    if not (flag.negatable and _is_negated(clean, m, rules))
-                ),
-                None,
-            )
-            if hit:
-                found.append(RedFlag(kind=flag.kind, evidence=hit.group(0)))
-                break
-    return found
+    found: dict[str, RedFlag] = {}
+    cancelled: set[str] = set()
+    labelled = [(kind, rule) for kind, kind_rules in rules.english for rule in kind_rules]
+    for hit in apply_rules(clean, labelled, content_dir):
+        if hit.suppressed:
+            cancelled.add(hit.label)
+        elif hit.label not in found:
+            found[hit.label] = RedFlag(kind=hit.label, evidence=clean[hit.start : hit.end][:200])
+    folded = clean if clean.isascii() else fold_accents(clean)
+    for language, pattern in rules.other_languages:
+        for match in pattern.finditer(folded):
+            kind = match.lastgroup or ""
+            if kind not in found:
+                found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=language)
+    flags = sorted(found.values(), key=lambda flag: priority(flag.kind))
+    return Assessment(flags=flags, cancelled=frozenset(cancelled - set(found)))
+
+
+def detect_red_flags(text: str, content_dir: Path | None = None) -> list[RedFlag]:
+    """All red flags in `text`, one per kind, most urgent first; empty when none."""
+    return assess_red_flags(text, content_dir).flags

@@ -24,6 +24,7 @@ async def test_red_flag_mid_form_stops_it_and_escalates(clinic, dispatcher, doma
     message = dispatcher.messages[0]
     assert message["response"] == "utter_red_flag_stroke"
     assert message["emergency_number"] == "999"
+    assert message["who_was_told"] == "I've alerted your therapist and your emergency contact."
     assert events[0]["event"] == "active_loop" and events[0]["name"] is None
     with transaction(clinic.url) as session:
         escalation = session.scalars(select(Escalation)).one()
@@ -40,17 +41,32 @@ async def test_unknown_sender_still_gets_crisis_guidance(app_db, dispatcher, dom
     tracker = make_tracker("someone-new", "I want to kill myself", intent="red_flag")
     await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     responses = [m["response"] for m in dispatcher.messages]
-    assert responses == ["utter_red_flag_self_harm", "utter_red_flag_not_enrolled"]
+    assert responses == ["utter_red_flag_self_harm"]
     assert "116 123" in dispatcher.messages[0]["crisis_line"]
+    # Promise only what happened: no therapist or emergency contact exists for this sender.
+    told = dispatcher.messages[0]["who_was_told"]
+    assert "therapist" not in told and "emergency contact" not in told
+    assert "couldn't alert anyone" in told and "999" in told
     with transaction(app_db) as session:
         escalation = session.scalars(select(Escalation)).one()
         assert escalation.patient_id is None and escalation.level == "emergency"
 
 
-async def test_nlu_only_red_flag_is_unspecified_and_urgent(clinic, dispatcher, domain) -> None:
-    tracker = make_tracker(clinic.sender_id, "something feels very wrong", intent="red_flag")
-    await ActionHandleRedFlag().run(dispatcher, tracker, domain)
+async def test_confirmed_model_only_red_flag_is_unspecified_and_urgent(
+    clinic, dispatcher, domain
+) -> None:
+    tracker = make_tracker(
+        clinic.sender_id,
+        "yes",
+        intent="affirm",
+        slots={"red_flag_check_text": "something feels very wrong"},
+    )
+    events = await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_red_flag_unspecified"
+    assert dispatcher.messages[0]["who_was_told"] == "I've told your therapist."
+    assert {"event": "slot", "name": "red_flag_check_text", "value": None} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in events if e["event"] == "slot"
+    ]
     with transaction(clinic.url) as session:
         assert session.scalars(select(Escalation.level)).all() == ["urgent"]
 
@@ -65,6 +81,7 @@ async def test_red_flag_with_database_down_is_spooled_not_lost(
     tracker = make_tracker(clinic.sender_id, "my eye is very painful", intent="red_flag")
     await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_red_flag_eye_at_risk"
+    assert "saved this for the care team" in dispatcher.messages[0]["who_was_told"]
     spooled = [json.loads(line) for line in spool_path().read_text().splitlines()]
     assert spooled[0]["kinds"] == ["eye_at_risk"]
 

@@ -44,7 +44,46 @@ FLAGGED = [
     ("honestly kms", "self_harm"),
 ]
 
+# Phrasings beyond the first list: each is a different way patients put the same sign.
+FLAGGED += [
+    ("my arm feels like jelly and won't do anything", "stroke"),
+    ("my right leg keeps giving out", "stroke"),
+    ("I couldn't get my words out this morning", "stroke"),
+    ("my mouth is drooping on the side that was fine before", "stroke"),
+    ("it feels like my left side has switched off", "stroke"),
+    ("I've gone weak down one side", "stroke"),
+    ("my balance is completely off", "stroke"),
+    ("words won't come out right", "stroke"),
+    ("pins and needles all down my right side", "stroke"),
+    ("my grip has gone in my right hand", "stroke"),
+    ("my arm went numb for ten minutes but it's gone now", "stroke"),  # a TIA is still a stroke
+    ("I think my wife is having a stroke", "stroke"),
+    ("can't keep my eye shut at night", "eye_at_risk"),
+    ("my eye has gone really red and weepy", "eye_at_risk"),
+    ("my eye is red but the drops haven't fixed it", "eye_at_risk"),
+    ("I've got a rash on my ear", "other_cause"),
+    ("I'm losing my hearing", "other_cause"),
+    ("sometimes I wish I wasn't alive", "self_harm"),
+    ("I'd be better off not being here", "self_harm"),
+    ("I don't see a reason to keep going", "self_harm"),
+    ("I want to go to sleep forever", "self_harm"),
+    ("I think about death a lot", "self_harm"),
+    ("I dont want to live", "self_harm"),
+    ("I can't do this anymore", "self_harm"),
+]
+
 NOT_FLAGGED = [
+    "I can't stand the tape at night",
+    "the eye drops sting",
+    "I'm dying to see my smile again",
+    "no pain, no redness, no change in vision",
+    "I don't have slurred speech or weakness",
+    "I worry about having a stroke one day",
+    "my droopy side is getting stronger",
+    "I'm not dizzy and my vision is fine",
+    "I have been stroking my face gently",
+    "the left side of my face still droops a bit",
+    "the ointment makes my vision blurry for an hour",
     "no eye pain today",
     "my eye doesn't close when I smile anymore",
     "my eye isn't red",
@@ -83,3 +122,43 @@ def test_most_urgent_flag_comes_first() -> None:
 def test_red_flag_inside_a_long_message() -> None:
     text = ("my face is much the same today. " * 300) + "also my arm went numb an hour ago"
     assert "stroke" in [f.kind for f in detect_red_flags(text)]
+
+
+def test_negation_is_scoped_not_clause_wide() -> None:
+    """A "not/no/don't" elsewhere in the sentence does not cancel the finding (NegEx scope)."""
+    assert [f.kind for f in detect_red_flags("my eye hurts, not sure why")] == ["eye_at_risk"]
+    assert [f.kind for f in detect_red_flags("blisters in my ear and no idea why")] == [
+        "other_cause"
+    ]
+    assert detect_red_flags("my eye isn't sore or red btw") == []
+
+
+def test_context_cancels_hypothetical_historical_and_someone_elses() -> None:
+    assert detect_red_flags("If my eye becomes painful should I go to A&E?") == []
+    assert detect_red_flags("last year I had shingles on my back") == []
+    assert detect_red_flags("my grandmother had a stroke so I panicked") == []
+
+
+def test_other_languages_are_a_safety_net() -> None:
+    assert [(f.kind, f.language) for f in detect_red_flags("mi ojo no cierra y me duele")] == [
+        ("eye_at_risk", "es")
+    ]
+    assert [f.kind for f in detect_red_flags("Ich will nicht mehr leben")] == ["self_harm"]
+
+
+def test_rules_load_from_the_configured_content_folder(tmp_path, monkeypatch) -> None:
+    """CONTENT_DIR is honoured: a clinic's reviewed copy of the rules is the one used."""
+    import shutil
+
+    from coach.config import PACKAGE_DIR, get_settings
+
+    folder = tmp_path / "content"
+    shutil.copytree(PACKAGE_DIR / "content", folder)
+    rules = folder / "red_flags.yml"
+    rules.write_text(rules.read_text().replace("'\\bsuicid\\w*'", "'\\bzorblax\\b'"))
+    monkeypatch.setenv("CONTENT_DIR", str(folder))
+    get_settings.cache_clear()
+    try:
+        assert [f.kind for f in detect_red_flags("zorblax")] == ["self_harm"]
+    finally:
+        get_settings.cache_clear()

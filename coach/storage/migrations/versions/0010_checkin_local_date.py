@@ -5,7 +5,7 @@ several on one day, the latest keeps the date and the others keep theirs blank (
 deleted).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-29 12:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

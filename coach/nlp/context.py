@@ -1,0 +1,154 @@
+"""Context of findings in a message (NegEx / ConText), with negspacy on a blank spaCy pipeline.
+
+ConText generalises NegEx from negation to other contexts (hypothetical, historical, someone
+else's). Each context in `content/context.yml` runs as its own negspacy NegEx component, so
+the scoping (trigger direction, pseudo-triggers, termination, sentence ends) is negspacy's,
+and the trigger lists are reviewed content. Runs in both environments: spaCy 3.8 (app env) and
+spaCy 3.4 (Rasa env, the range rasa 3.6 supports); negspacy 1.0.4 supports both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+from negspacy.negation import Negex  # noqa: F401 - registers the "negex" factory
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from coach.config import get_settings
+
+CONTEXTS = (
+    "negated",
+    "hypothetical",
+    "historical",
+    "other_experiencer",
+    "resolved",
+    "expected_cause",
+)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+# Contractions typed without the apostrophe ("dont", "cant", "im"), so triggers match either way.
+_BARE_CONTRACTIONS = re.compile(
+    r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|must|need|ca|wo|ai)nt\b"
+)
+_BARE_WORDS = {
+    "im": "i'm",
+    "ive": "i've",
+    "idk": "i don't know",
+    "dunno": "don't know",
+}
+_BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A span of the normalised text (a red flag or a symptom) and the contexts it sits in."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+    contexts: frozenset[str]
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight apostrophes, apostrophes restored in contractions, single spaces."""
+    text = re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).lower()).strip()
+    text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
+    return _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
+
+
+def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """negspacy termsets (one per context) from the reviewed content file."""
+    termination = list(raw["termination"])
+    sets: dict[str, dict[str, list[str]]] = {}
+    for name in CONTEXTS:
+        spec = raw["contexts"][name]
+        preceding = list(spec.get("preceding") or spec.get("people") or [])
+        pseudo = list(spec.get("pseudo") or [])
+        for person in spec.get("people") or []:
+            pseudo += [f"{person} {verb}" for verb in spec.get("reporting_verbs") or []]
+        sets[name] = {
+            "pseudo_negations": pseudo,
+            "preceding_negations": preceding,
+            "following_negations": list(spec.get("following") or []),
+            "termination": list(spec.get("termination") or termination),
+        }
+    return sets
+
+
+@lru_cache(maxsize=4)
+def context_pipeline(content_dir: Path) -> Language:
+    """Blank English pipeline: sentence splitter, then one negspacy component per context."""
+    with open(content_dir / "context.yml", encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    for name, termset in _termsets(raw).items():
+        nlp.add_pipe(
+            "negex",
+            name=f"context_{name}",
+            config={
+                "neg_termset": termset,
+                "ent_types": [],
+                "extension_name": f"context_{name}",
+                "chunk_prefix": [],
+            },
+        )
+    return nlp
+
+
+def make_doc(text: str, content_dir: Path | None = None) -> Doc:
+    """Tokenised, sentence-split doc of already normalised `text` (no contexts assigned yet)."""
+    nlp = context_pipeline(content_dir or get_settings().content_dir)
+    nlp.max_length = max(nlp.max_length, len(text) + 1)
+    doc = nlp.make_doc(text)
+    return nlp.get_pipe("sentencizer")(doc)
+
+
+def _layers(spans: list[Span]) -> list[list[Span]]:
+    """Split possibly overlapping spans into layers of non-overlapping ones (doc.ents rule)."""
+    layers: list[list[Span]] = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        for layer in layers:
+            if all(span.start >= other.end or span.end <= other.start for other in layer):
+                layer.append(span)
+                break
+        else:
+            layers.append([span])
+    return layers
+
+
+def assign_contexts(
+    doc: Doc, targets: list[tuple[str, int, int]], content_dir: Path | None = None
+) -> list[Finding]:
+    """Contexts of each target (label, start char, end char) of `doc`, in target order."""
+    nlp = context_pipeline(content_dir or get_settings().content_dir)
+    spans: list[Span] = []
+    for label, start, end in targets:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        spans.append(span if span is not None else Span(doc, 0, len(doc), label=label))
+    keyed: dict[tuple[int, int, str], frozenset[str]] = {}
+    for layer in _layers(spans):
+        doc.ents = layer
+        for name in CONTEXTS:
+            nlp.get_pipe(f"context_{name}")(doc)
+        for ent in doc.ents:
+            found = frozenset(name for name in CONTEXTS if ent._.get(f"context_{name}"))
+            keyed[(ent.start, ent.end, ent.label_)] = found
+    doc.ents = []
+    return [
+        Finding(
+            label=span.label_,
+            start=span.start_char,
+            end=span.end_char,
+            text=span.text,
+            contexts=keyed.get((span.start, span.end, span.label_), frozenset()),
+        )
+        for span in spans
+    ]

@@ -1,0 +1,168 @@
+"""Reviewed text rules (regular expressions on normalised text) shared by red flags and symptoms.
+
+A rule is one expression whose `(?P<finding>...)` group (else the whole match) is the finding,
+or a `near` pair: a `finding` within `window` characters of a `site`, in the same sentence, in
+either order (or only `site_first` / `finding_first`). Every finding near a site is a candidate,
+so a negated mention cannot hide an affirmed one next to it. `requires`: an expression that must
+also occur in the same sentence. `<NAME>` expands a macro of the rules file.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.nlp.context import assign_contexts, make_doc
+
+MAX_CANDIDATES_PER_RULE = 50  # bounds the work on a pathological message; any one hit suffices
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_CLAUSE_BREAK = re.compile(r"[.!?\n;]|\b(?:but|however|although|though|whereas)\b")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A single expression, or a site/finding pair, and the contexts that cancel its findings."""
+
+    regex: re.Pattern[str]
+    finding: re.Pattern[str] | None
+    order: str  # either | site_first | finding_first
+    window: int
+    suppressed_by: frozenset[str]
+    requires: re.Pattern[str] | None = None
+
+
+def expand(pattern: str, macros: dict[str, str]) -> re.Pattern[str]:
+    """Compile `pattern` with its `<NAME>` macros expanded."""
+    for name, value in macros.items():
+        pattern = pattern.replace(f"<{name}>", value)
+    return re.compile(pattern)
+
+
+def compile_rules(spec: dict[str, Any], raw: dict[str, Any]) -> tuple[Rule, ...]:
+    """The `near` and `patterns` rules of one entry of a rules file."""
+    macros = raw.get("macros") or {}
+    default = frozenset(spec.get("suppressed_by") or [])
+
+    def requires(entry: dict[str, Any]) -> re.Pattern[str] | None:
+        need = entry.get("requires", spec.get("requires"))
+        return expand(need, macros) if need else None
+
+    rules = [
+        Rule(
+            regex=expand(near["site"], macros),
+            finding=expand(near["finding"], macros),
+            order=near.get("order", "either"),
+            window=int(near.get("window", raw["window"])),
+            suppressed_by=frozenset(near.get("suppressed_by", default)),
+            requires=requires(near),
+        )
+        for near in spec.get("near") or []
+    ]
+    for entry in spec.get("patterns") or []:
+        entry = entry if isinstance(entry, dict) else {"pattern": entry}
+        rules.append(
+            Rule(
+                regex=expand(entry["pattern"], macros),
+                finding=None,
+                order="site_first",
+                window=0,
+                suppressed_by=frozenset(entry.get("suppressed_by", default)),
+                requires=requires(entry),
+            )
+        )
+    return tuple(rules)
+
+
+class Sentences:
+    """Sentence boundaries of a text, found once (a sentence ends at . ! ? or a new line)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+
+    def bounds(self, start: int, end: int | None = None) -> tuple[int, int]:
+        """Start and end of the sentence holding text[start:end]."""
+        i = bisect_left(self.ends, start)
+        low = self.ends[i - 1] + 1 if i else 0
+        j = bisect_left(self.ends, start if end is None else end)
+        high = self.ends[j] if j < len(self.ends) else len(self.text)
+        return low, high
+
+
+def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end of the clause holding text[start:end] (sentence, split at "but" etc.)."""
+    before = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)]
+    after = _CLAUSE_BREAK.search(text, end)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
+    """Character spans of the findings one rule proposes in the text."""
+    text = sentences.text
+    spans: list[tuple[int, int]] = []
+    for match in rule.regex.finditer(text):
+        if rule.finding is None:
+            has_group = "finding" in rule.regex.groupindex and match.group("finding")
+            spans.append(match.span("finding") if has_group else match.span())
+        else:
+            low, high = sentences.bounds(match.start(), match.end())
+            if rule.order != "finding_first":
+                ahead = min(high, match.end() + rule.window)
+                spans += [m.span() for m in rule.finding.finditer(text, match.end(), ahead)]
+            if rule.order != "site_first":
+                floor = max(low, match.start() - rule.window)
+                spans += [m.span() for m in rule.finding.finditer(text, floor, match.start())]
+        if len(spans) >= MAX_CANDIDATES_PER_RULE:
+            break
+    spans = [s for s in spans if s[1] > s[0]]
+    if rule.requires is not None:
+        spans = [s for s in spans if rule.requires.search(text, *sentences.bounds(*s))]
+    return spans
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding a rule proposed, with its contexts and whether they cancel it."""
+
+    label: str
+    start: int
+    end: int
+    contexts: frozenset[str]
+    suppressed: bool
+
+
+def apply_rules(
+    clean: str, labelled: list[tuple[str, Rule]], content_dir: Path | None = None
+) -> list[Hit]:
+    """Findings of `labelled` rules in normalised `clean` text, with their context.
+
+    Context is computed sentence by sentence (NegEx scope never crosses a sentence), in text
+    order, and a label stops being examined once one of its findings is affirmed: one affirmed
+    finding per label is all callers need, and it keeps long messages cheap.
+    """
+    sentences = Sentences(clean)
+    proposals: dict[tuple[int, int], list[tuple[str, Rule, int, int]]] = {}
+    for label, rule in labelled:
+        for start, end in candidates(sentences, rule):
+            proposals.setdefault(sentences.bounds(start, end), []).append((label, rule, start, end))
+    hits: list[Hit] = []
+    affirmed: set[str] = set()
+    for (low, high), found in sorted(proposals.items()):
+        pending = [p for p in found if p[0] not in affirmed]
+        scoped = list(dict.fromkeys((p[0], p[2], p[3]) for p in pending if p[1].suppressed_by))
+        contexts: dict[tuple[str, int, int], frozenset[str]] = {}
+        if scoped:
+            doc = make_doc(clean[low:high], content_dir)
+            targets = [(label, start - low, end - low) for label, start, end in scoped]
+            results = assign_contexts(doc, targets, content_dir)
+            contexts = {key: f.contexts for key, f in zip(scoped, results, strict=True)}
+        for label, rule, start, end in pending:
+            context = contexts.get((label, start, end), frozenset())
+            suppressed = bool(context & rule.suppressed_by)
+            hits.append(Hit(label, start, end, context, suppressed))
+            if not suppressed:
+                affirmed.add(label)
+    return hits
