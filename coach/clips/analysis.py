@@ -14,8 +14,16 @@ from coach.clips.landmarks import FaceTrack, Progress, plan_tracking, track_face
 from coach.clips.messages import needs_review, patient_message
 from coach.clips.metrics import PERCENT, compute_flags, compute_metrics
 from coach.clips.phases import ProtocolPhases, segment_protocol
-from coach.clips.quality import QualityReport, check_eyes, check_head, check_light_and_faces
+from coach.clips.keyframes import pick_key_frames, render_sheet
+from coach.clips.quality import (
+    QualityReport,
+    check_eyes,
+    check_glasses,
+    check_head,
+    check_light_and_faces,
+)
 from coach.clips.report import STATUS_OK, STATUS_PARTIAL, ClipInfo, ClipReport, Series
+from coach.clips.sides import check_sides
 from coach.clips.signals import SIDES, FaceSignals, compute_signals
 from coach.clips.validation import VideoInfo, check_decoded, check_file, check_stream, open_capture
 
@@ -51,6 +59,9 @@ def _clip_info(info: VideoInfo, track: FaceTrack) -> ClipInfo:
         analysis_height=track.frame_size[1],
         analysis_fps=len(track.times) / track.duration_s,
         mode=track.plan.mode,
+        codec=info.codec,
+        rotation_deg=track.rotation_deg,
+        mirrored_by_metadata=track.mirrored_by_metadata,
     )
 
 
@@ -76,24 +87,27 @@ def analyze_clip(
     config = config or load_config()
     path = Path(path)
     size, container = check_file(path, config)
-    capture = open_capture(path)
+    capture = open_capture(path, config)
     try:
         info = check_stream(capture, size, container, config)
         track = track_face(capture, info, config, plan_tracking(info, config, reference), progress)
     finally:
-        capture.release()
+        capture.close()
     check_decoded(info, track.frames_decoded, track.duration_s, config)
     quality = QualityReport()
     check_light_and_faces(track, config, quality)
     signals = compute_signals(track)
     check_head(signals, config, quality)
     phases = segment_protocol(signals, config)
+    check_glasses(track, phases, config, quality)
     check_eyes(signals, phases, config, quality)
     metrics = compute_metrics(signals, phases, quality.eyes_measurable, affected_side, config)
     flags = compute_flags(metrics, config)
     flat = metrics.flat()
     comparison = compare_with_baseline(flat, baseline, config) if baseline is not None else None
-    return ClipReport(
+    sides = check_sides(flags, flat, affected_side, baseline, track.mirrored_by_metadata, config)
+    key_frames = pick_key_frames(track, phases)
+    report = ClipReport(
         status=STATUS_PARTIAL if quality.warnings else STATUS_OK,
         clip=_clip_info(info, track),
         affected_side=affected_side,
@@ -103,7 +117,12 @@ def analyze_clip(
         metrics=flat,
         flags=flags,
         baseline=comparison,
-        needs_review=needs_review(flags, comparison),
-        patient_message=patient_message(flags, comparison, quality, config),
+        needs_review=needs_review(flags, comparison, sides),
+        patient_message=patient_message(flags, comparison, quality, sides, config),
         series=_series(signals, phases, quality),
+        side_check=sides,
+        red_flag=sides.red_flag,
+        key_frames=[key.to_dict() for key in key_frames],
     )
+    report.key_frames_png = render_sheet(track, key_frames, config)
+    return report

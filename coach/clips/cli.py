@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analyze-clip",
         description="Measure synkinesis signs in a protocol selfie clip "
-        "(rest, gentle eye closure, big smile, lip pucker, brow raise).",
+        "(rest, gentle eye closure, smile, lip pucker, brow raise).",
     )
     parser.add_argument("clip", type=Path, help="video file (mp4, mov, webm, mkv, avi)")
     parser.add_argument("--affected-side", choices=SIDES, help="the subject's affected side")

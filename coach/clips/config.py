@@ -104,6 +104,26 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class KeyFrames:
+    """Face crops kept per analysed frame for the therapist's key frames and the glasses check."""
+
+    crop_margin: float
+    crop_px: int
+    jpeg_quality: int
+    sheet_columns: int
+    landmark_radius_px: int
+
+
+@dataclass(frozen=True)
+class Glasses:
+    """Eyeglass frames recognised from the image at rest (see coach/clips/glasses.py)."""
+
+    min_score: float
+    min_frames: float
+    band: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Cli:
     """Command-line presentation."""
 
@@ -123,6 +143,8 @@ class ClipConfig:
     phases: Phases
     flags: Flags
     baseline: Baseline
+    key_frames: KeyFrames
+    glasses: Glasses
     cli: Cli
     messages: dict[str, dict[str, str]]
 
@@ -160,6 +182,8 @@ def parse_config(data: dict[str, Any]) -> ClipConfig:
         "phases": Phases,
         "flags": Flags,
         "baseline": Baseline,
+        "key_frames": KeyFrames,
+        "glasses": Glasses,
         "cli": Cli,
     }
     built = {name: _section(cls, data.get(name), name) for name, cls in sections.items()}

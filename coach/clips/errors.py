@@ -24,6 +24,7 @@ class Code(str, Enum):
     HEAD_MOTION = "head_motion"
     PROTOCOL_INCOMPLETE = "protocol_incomplete"
     EYES_NOT_MEASURABLE = "eyes_not_measurable"
+    GLASSES = "glasses"
 
 
 class ClipRejected(Exception):

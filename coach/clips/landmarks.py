@@ -1,4 +1,8 @@
-"""Decodes a clip with OpenCV and tracks the face with MediaPipe Face Mesh (refined landmarks)."""
+"""Tracks the face in a decoded clip with MediaPipe Face Mesh (refined landmarks).
+
+Frames come upright with their real timestamps from decode.py (PyAV). For each analysed frame
+the face is also kept as a small JPEG crop: key frames and the glasses check read them later.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ import cv2
 import numpy as np
 
 from coach.clips.config import ClipConfig
+from coach.clips.decode import iter_frames
 from coach.clips.errors import Code, reject
 from coach.clips.validation import VideoInfo
 
 N_LANDMARKS = 478  # 468 mesh points + 10 iris points with refine_landmarks=True
-LUMA_BGR = np.array([0.114, 0.587, 0.299])  # Rec. 601 luma weights, BGR order
+LUMA_RGB = np.array([0.299, 0.587, 0.114])  # Rec. 601 luma weights, RGB order
 
 REFERENCE, FAST = "reference", "fast"
 
@@ -52,6 +57,25 @@ class FrameSampler:
         return False
 
 
+@dataclass(frozen=True)
+class FaceCrop:
+    """A square crop around the face of one analysed frame, JPEG-encoded (RGB inside)."""
+
+    jpeg: bytes
+    x0: float
+    y0: float
+    scale: float  # crop pixels per analysed-frame pixel
+
+    def rgb(self) -> np.ndarray:
+        """The crop as an RGB array."""
+        bgr = cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    def to_crop(self, points_xy: np.ndarray) -> np.ndarray:
+        """Analysed-frame pixel coordinates mapped into the crop."""
+        return (points_xy - np.array([self.x0, self.y0])) * self.scale
+
+
 @dataclass
 class FaceTrack:
     """Per analysed frame: time, landmarks of the main face (pixels), face count, luminance."""
@@ -64,6 +88,9 @@ class FaceTrack:
     duration_s: float
     frame_size: tuple[int, int]
     plan: TrackPlan
+    crops: list[FaceCrop | None]
+    rotation_deg: int = 0
+    mirrored_by_metadata: bool = False
 
     @property
     def found(self) -> np.ndarray:
@@ -80,32 +107,6 @@ def plan_tracking(info: VideoInfo, config: ClipConfig, reference: bool) -> Track
     return TrackPlan(period, scale, static_image_mode=not config.mesh.tracking, mode=FAST)
 
 
-class FrameClock:
-    """Presentation time of each grabbed frame, from the container's timestamps.
-
-    Falls back to the nominal frame interval when timestamps do not increase (some streams),
-    so variable-frame-rate phone and browser clips keep their real timing.
-    """
-
-    MS = 1000.0
-
-    def __init__(self, capture: cv2.VideoCapture, interval_s: float) -> None:
-        self.capture, self.interval_s = capture, interval_s
-        self._first: float | None = None
-        self._last = -math.inf
-
-    def now(self) -> float:
-        """Seconds since the first frame for the frame just grabbed."""
-        raw = self.capture.get(cv2.CAP_PROP_POS_MSEC) / self.MS
-        if self._first is None:
-            self._first = raw
-        t = raw - self._first
-        if not t > self._last:
-            t = (self._last + self.interval_s) if self._last > -math.inf else 0.0
-        self._last = t
-        return t
-
-
 def new_face_mesh(config: ClipConfig, static_image_mode: bool) -> Any:
     """A Face Mesh with refined landmarks; the model comes from the mediapipe wheel."""
     from mediapipe.python.solutions import face_mesh
@@ -119,13 +120,13 @@ def new_face_mesh(config: ClipConfig, static_image_mode: bool) -> Any:
     )
 
 
-def mesh_input(frame_bgr: np.ndarray, scale: float) -> np.ndarray:
+def mesh_input(frame_rgb: np.ndarray, scale: float) -> np.ndarray:
     """The RGB image Face Mesh sees: downscaled if asked."""
     if scale < 1.0:
-        height, width = frame_bgr.shape[:2]
+        height, width = frame_rgb.shape[:2]
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        frame_bgr = cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+        frame_rgb = cv2.resize(frame_rgb, size, interpolation=cv2.INTER_AREA)
+    return frame_rgb
 
 
 def main_face(faces: list[Any], width: int, height: int) -> np.ndarray:
@@ -144,48 +145,70 @@ def main_face(faces: list[Any], width: int, height: int) -> np.ndarray:
     return best
 
 
-def frame_luminance(frame_bgr: np.ndarray, stride: int) -> float:
+def frame_luminance(frame_rgb: np.ndarray, stride: int) -> float:
     """Mean luma (0-255) from every `stride`-th pixel row and column."""
-    height, width = frame_bgr.shape[:2]
+    height, width = frame_rgb.shape[:2]
     size = (max(1, width // stride), max(1, height // stride))
-    sparse = cv2.resize(frame_bgr, size, interpolation=cv2.INTER_NEAREST)
-    return float(np.dot(cv2.mean(sparse)[:3], LUMA_BGR))
+    sparse = cv2.resize(frame_rgb, size, interpolation=cv2.INTER_NEAREST)
+    return float(np.dot(cv2.mean(sparse)[:3], LUMA_RGB))
+
+
+def face_crop(rgb: np.ndarray, points: np.ndarray, config: ClipConfig) -> FaceCrop | None:
+    """A square JPEG crop around the landmarks (margin and size from the config)."""
+    cfg = config.key_frames
+    low, high = np.nanmin(points[:, :2], axis=0), np.nanmax(points[:, :2], axis=0)
+    centre = (low + high) / 2
+    half = max(1.0, float(np.max(high - low)) * cfg.crop_margin / 2)
+    height, width = rgb.shape[:2]
+    x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
+    x1, y1 = int(min(width, centre[0] + half)), int(min(height, centre[1] + half))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    scale = cfg.crop_px / max(x1 - x0, y1 - y0)
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+    crop = cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality]
+    )
+    return FaceCrop(jpeg.tobytes(), float(x0), float(y0), scale) if ok else None
 
 
 def track_face(
-    capture: cv2.VideoCapture,
+    capture: Any,
     info: VideoInfo,
     config: ClipConfig,
     plan: TrackPlan,
     progress: Progress | None = None,
 ) -> FaceTrack:
-    """Decode the clip, run Face Mesh on the planned frames, collect landmarks and light."""
+    """Decode the clip, run Face Mesh on the planned frames, collect landmarks, light, crops."""
     limits = config.limits
     nominal_fps = info.fps or limits.max_fps
     max_frames = math.ceil(limits.max_duration_s * nominal_fps) + 1
     expected = info.frame_count or max_frames
-    clock, sampler = FrameClock(capture, 1.0 / nominal_fps), FrameSampler(plan.period_s)
-    times, points, counts, luma = [], [], [], []
+    sampler = FrameSampler(plan.period_s)
+    times, points, counts, luma, crops = [], [], [], [], []
     size = (info.width, info.height)
     index, t = 0, 0.0
+    rotation, mirrored = 0, False
     with new_face_mesh(config, plan.static_image_mode) as mesh:
-        while capture.grab():
-            t = clock.now()
+        for decoded in iter_frames(capture, nominal_fps):
+            t = decoded.time_s
             if index >= max_frames or t > limits.max_duration_s:
                 raise reject(config.messages["retake"], Code.TOO_LONG, seconds=round(t, 2))
             index += 1
             if not sampler.take(t):
                 continue
-            ok, frame = capture.retrieve()
-            if not ok:
-                continue
+            frame = decoded.rgb()
+            rotation, mirrored = decoded.orientation.degrees, decoded.orientation.mirrored
             rgb = mesh_input(frame, plan.scale)
             size = (rgb.shape[1], rgb.shape[0])
             faces = mesh.process(rgb).multi_face_landmarks or []
+            face = main_face(faces, *size) if faces else None
             times.append(t)
             counts.append(len(faces))
             luma.append(frame_luminance(frame, config.sampling.luminance_stride_px))
-            points.append(main_face(faces, *size) if faces else None)
+            points.append(face)
+            crops.append(face_crop(rgb, face, config) if face is not None else None)
             if progress is not None:
                 progress(min(index, expected), expected)
     if progress is not None:
@@ -204,4 +227,7 @@ def track_face(
         duration_s=t + interval if index else 0.0,
         frame_size=size,
         plan=plan,
+        crops=crops,
+        rotation_deg=rotation,
+        mirrored_by_metadata=mirrored,
     )

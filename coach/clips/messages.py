@@ -6,6 +6,7 @@ from coach.clips.baseline import BaselineComparison
 from coach.clips.config import ClipConfig
 from coach.clips.metrics import Flags
 from coach.clips.quality import QualityReport
+from coach.clips.sides import BOTH, CONSISTENT, OPPOSITE, SideCheck
 
 
 def _join(items: list[str]) -> str:
@@ -13,22 +14,46 @@ def _join(items: list[str]) -> str:
     return "; ".join(items)
 
 
-def needs_review(flags: Flags, comparison: BaselineComparison | None) -> bool:
-    """A synkinesis sign or a baseline crossing: the therapist should look at this clip."""
-    return flags.synkinesis or bool(comparison and comparison.crossed)
+def needs_review(flags: Flags, comparison: BaselineComparison | None, sides: SideCheck) -> bool:
+    """A synkinesis sign, a baseline crossing or a side red flag: the therapist should look."""
+    unconfirmed = any(sides.unconfirmed_flags.values())
+    return (
+        flags.synkinesis
+        or bool(comparison and comparison.crossed)
+        or bool(sides.red_flag or unconfirmed)
+    )
+
+
+def _weakness_part(flags: Flags, sides: SideCheck, config: ClipConfig) -> str | None:
+    """What the patient hears about weakness: never reassurance for the wrong side or both."""
+    result, names = config.messages["result"], config.messages["sides"]
+    weak = _join([names[s] for s in flags.weakness])
+    if sides.status == BOTH:
+        return result["both_sides_weak"]
+    if sides.status == OPPOSITE:
+        return result["other_side_weak"].format(sides=weak, affected=names[sides.affected_side])
+    if not flags.weakness:
+        return None
+    if sides.status == CONSISTENT:
+        return result["weakness"].format(sides=weak)
+    return result["weakness_side_unknown"].format(sides=weak)
 
 
 def patient_message(
     flags: Flags,
     comparison: BaselineComparison | None,
     quality: QualityReport,
+    sides: SideCheck,
     config: ClipConfig,
 ) -> str:
     """What the coach tells the patient about this clip (no diagnosis, no numbers)."""
-    result, signs, sides = (config.messages[k] for k in ("result", "signs", "sides"))
+    result, signs, names = (config.messages[k] for k in ("result", "signs", "sides"))
     parts = [result["measured"]]
+    weakness = _weakness_part(flags, sides, config)
+    if sides.red_flag and weakness:
+        parts.append(weakness)  # the red flag comes first
     found = [
-        signs[kind].format(side=sides[side])
+        signs[kind].format(side=names[side])
         for kind in ("ocular_synkinesis", "oral_synkinesis")
         for side in getattr(flags, kind)
     ]
@@ -36,11 +61,11 @@ def patient_message(
         found.append(signs["baseline"])
     if found:
         parts.append(result["review"].format(signs=_join(found)))
-    elif flags.weakness:
-        parts.append(result["weakness"].format(sides=_join([sides[s] for s in flags.weakness])))
+    elif weakness and not sides.red_flag:
+        parts.append(weakness)
     if comparison is None:
         parts.append(result["baseline_set"])
-    elif not comparison.crossed:
+    elif not comparison.crossed and not sides.red_flag:
         parts.append(result["no_change"])
     for code in quality.warnings:
         parts.append(result["partial"].format(reason=config.retake_message(code)))

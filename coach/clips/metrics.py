@@ -2,6 +2,13 @@
 
 Percent units: eye values are % of that eye's own opening at rest; mouth-corner excursions and
 brow raises are % of the inter-canthal width (ICW).
+
+Synkinesis is measured side against side, so what a movement does to the mesh on both sides
+(the eye closure dragging the mouth corners, a pucker deforming both eyes) cancels: ocular
+synkinesis is one eye narrowing more than the other during the smile or the pucker; oral
+synkinesis is the mouth corners moving unlike mirror images of each other during the eye
+closure (measured on the nose-and-chin alignment, see signals.py), credited to the corner that
+moved more.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import numpy as np
 
 from coach.clips.config import ClipConfig
 from coach.clips.phases import ProtocolPhases
-from coach.clips.signals import SIDES, FaceSignals
+from coach.clips.signals import OUTWARD_X, SIDES, FaceSignals
 
 PERCENT = 100.0
 FULL_SCORE = 100.0  # Auto-eFACE: 100 = no ocular synkinesis
@@ -20,6 +27,11 @@ MOVEMENTS = {  # weakness compares these amplitudes between the sides
     "mouth_excursion_smile_pct": "movement_ratio_smile_pct",
     "brow_raise_pct": "movement_ratio_brow_pct",
     "eye_closure_pct": "movement_ratio_eye_closure_pct",
+}
+MOVEMENT_NAMES = {  # amplitude → protocol movement it belongs to
+    "mouth_excursion_smile_pct": "smile",
+    "brow_raise_pct": "brow_raise",
+    "eye_closure_pct": "eye_closure",
 }
 
 
@@ -39,11 +51,13 @@ class SideMetrics:
 
 @dataclass
 class Flags:
-    """Sides showing each sign."""
+    """Sides showing each sign; `weak_movements` lists, per side, the movements under half the
+    other side's (a side is in `weakness` when enough of its movements are)."""
 
     ocular_synkinesis: list[str] = field(default_factory=list)
     oral_synkinesis: list[str] = field(default_factory=list)
     weakness: list[str] = field(default_factory=list)
+    weak_movements: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def synkinesis(self) -> bool:
@@ -81,6 +95,26 @@ def _median(values: np.ndarray) -> float | None:
     return float(np.median(finite)) if len(finite) else None
 
 
+def corner_shift(corner: np.ndarray, phases: ProtocolPhases, phase: str) -> np.ndarray | None:
+    """Median position of a mouth corner over a phase's hold minus its median at rest (ICW)."""
+    with np.errstate(invalid="ignore"):
+        held = corner[phases.movements[phase].hold]
+        rest = corner[phases.rest.hold]
+        held, rest = held[np.isfinite(held).all(axis=1)], rest[np.isfinite(rest).all(axis=1)]
+    if not len(held) or not len(rest):
+        return None
+    return np.median(held, axis=0) - np.median(rest, axis=0)
+
+
+def oral_asymmetry(signals: FaceSignals, phases: ProtocolPhases) -> float | None:
+    """How far the two corners' eye-closure shifts are from mirror images of each other (% ICW)."""
+    shifts = {s: corner_shift(signals.corner_lower[s], phases, "eye_closure") for s in SIDES}
+    if any(v is None for v in shifts.values()):
+        return None
+    mirrored = {s: shifts[s] * np.array([OUTWARD_X[s], 1.0]) for s in SIDES}  # outward, up
+    return PERCENT * float(np.hypot(*(mirrored["right"] - mirrored["left"])))
+
+
 def side_metrics(
     signals: FaceSignals, phases: ProtocolPhases, side: str, eye_ok: bool
 ) -> SideMetrics:
@@ -99,17 +133,14 @@ def side_metrics(
         result.eye_closure_pct = narrowing("eye_closure")
         result.eye_narrowing_smile_pct = narrowing("smile")
         result.eye_narrowing_pucker_pct = narrowing("pucker")
-    corner = signals.corner[side]
-    rest_corner = np.nanmedian(corner[rest], axis=0)
 
-    def excursion(phase: str) -> float | None:
-        distances = np.hypot(*(corner[moves[phase].hold] - rest_corner).T)
-        value = _median(distances)
-        return None if value is None else PERCENT * value
+    def excursion(corner: np.ndarray, phase: str) -> float | None:
+        shift = corner_shift(corner, phases, phase)
+        return None if shift is None else PERCENT * float(np.hypot(*shift))
 
-    result.mouth_excursion_closure_pct = excursion("eye_closure")
-    result.mouth_excursion_smile_pct = excursion("smile")
-    result.mouth_excursion_pucker_pct = excursion("pucker")
+    result.mouth_excursion_closure_pct = excursion(signals.corner_lower[side], "eye_closure")
+    result.mouth_excursion_smile_pct = excursion(signals.corner[side], "smile")
+    result.mouth_excursion_pucker_pct = excursion(signals.corner[side], "pucker")
     brow = signals.brow[side]
     raised, at_rest = _median(brow[moves["brow_raise"].hold]), _median(brow[rest])
     if raised is not None and at_rest is not None:
@@ -182,6 +213,12 @@ def compute_metrics(
     if assessed is not None:
         overall.update(ocular_score(per_side, assessed))
     overall.update(movement_ratios(per_side, affected_side, config))
+    overall["oral_asymmetry_closure_pct"] = oral_asymmetry(signals, phases)
+    for phase in ("smile", "pucker"):
+        name = f"eye_narrowing_{phase}_pct"
+        right, left = getattr(per_side["right"], name), getattr(per_side["left"], name)
+        gap = None if right is None or left is None else right - left
+        overall[f"eye_asymmetry_{phase}_pct"] = gap  # > 0: the right eye narrows more
     return Metrics(per_side, overall, assessed, affected_side is not None)
 
 
@@ -190,40 +227,43 @@ def _exceeds(value: float | None, threshold: float) -> bool:
     return value is not None and value >= threshold
 
 
-def _weak(per_side: dict[str, SideMetrics], side: str, config: ClipConfig) -> bool:
-    """At least `min_movements` movements under `ratio_max` of the other side's."""
+def weak_movements(per_side: dict[str, SideMetrics], side: str, config: ClipConfig) -> list[str]:
+    """Movements of `side` under `ratio_max` of the other side's (that side moving enough)."""
     cfg = config.flags.weakness
-    count = 0
-    for amplitude in MOVEMENTS:
+    weak = []
+    for amplitude, movement in MOVEMENT_NAMES.items():
         mine = getattr(per_side[side], amplitude)
         theirs = getattr(per_side[other(side)], amplitude)
         if mine is None or theirs is None or theirs < cfg["min_strong_side"][amplitude]:
             continue
-        count += mine < cfg["ratio_max"] * theirs
-    return count >= cfg["min_movements"]
+        if mine < cfg["ratio_max"] * theirs:
+            weak.append(movement)
+    return weak
+
+
+def _eye_gap(metrics: Metrics, phase: str, side: str) -> float | None:
+    """How much more `side`'s eye narrows than the other during a movement (points)."""
+    gap = metrics.overall.get(f"eye_asymmetry_{phase}_pct")
+    return None if gap is None else (gap if side == "right" else -gap)
 
 
 def compute_flags(metrics: Metrics, config: ClipConfig) -> Flags:
-    """Ocular synkinesis, oral synkinesis and weakness, per side."""
+    """Ocular synkinesis, oral synkinesis and weakness (per movement and per side)."""
     per_side, cfg = metrics.per_side, config.flags
-    flags = Flags(weakness=[s for s in SIDES if _weak(per_side, s, config)])
+    moves = {s: weak_movements(per_side, s, config) for s in SIDES}
+    flags = Flags(
+        weakness=[s for s in SIDES if len(moves[s]) >= cfg.weakness["min_movements"]],
+        weak_movements={s: moves[s] for s in SIDES if moves[s]},
+    )
     for side in SIDES:
-        mine, theirs = per_side[side], per_side[other(side)]
-        pucker = _exceeds(mine.eye_narrowing_pucker_pct, cfg.ocular["pucker_narrowing_min_pct"])
-        smile_gap = None
-        if mine.eye_narrowing_smile_pct is not None and theirs.eye_narrowing_smile_pct is not None:
-            smile_gap = mine.eye_narrowing_smile_pct - theirs.eye_narrowing_smile_pct
-        smile = _exceeds(smile_gap, cfg.ocular["smile_asymmetry_min_pct"])
+        pucker = _exceeds(_eye_gap(metrics, "pucker", side), cfg.ocular["pucker_asymmetry_min_pct"])
+        smile = _exceeds(_eye_gap(metrics, "smile", side), cfg.ocular["smile_asymmetry_min_pct"])
+        # A weak eye that cannot narrow makes the healthy eye's normal smile narrowing look
+        # asymmetric: the smile counts only when the other side is not weak.
         if pucker or (smile and other(side) not in flags.weakness):
             flags.ocular_synkinesis.append(side)
-        closure, closure_other = (
-            mine.mouth_excursion_closure_pct,
-            theirs.mouth_excursion_closure_pct,
-        )
-        if (
-            _exceeds(closure, cfg.oral["closure_excursion_min_pct"])
-            and closure_other is not None
-            and closure - closure_other >= cfg.oral["closure_asymmetry_min_pct"]  # type: ignore[operator]
-        ):
-            flags.oral_synkinesis.append(side)
+    asymmetry = metrics.overall.get("oral_asymmetry_closure_pct")
+    if _exceeds(asymmetry, cfg.oral["closure_asymmetry_min_pct"]):
+        excursions = {s: per_side[s].mouth_excursion_closure_pct or 0.0 for s in SIDES}
+        flags.oral_synkinesis.append(max(SIDES, key=lambda s: excursions[s]))
     return flags

@@ -1,4 +1,8 @@
-"""Finds rest → gentle eye closure → big smile → lip pucker → brow raise from the signals."""
+"""Finds rest → gentle eye closure → smile → lip pucker → brow raise from the signals.
+
+Each movement's activity is taken from whichever side moves more, so a clip of a face with one
+weak side (the condition every patient has) is segmented from its moving side.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.clips.config import ClipConfig
-from coach.clips.errors import Code, reject
-from coach.clips.signals import SIDES, FaceSignals
+from coach.clips.errors import ClipRejected, Code
+from coach.clips.signals import OUTWARD_X, SIDES, FaceSignals
 
 REST = "rest"
 PROTOCOL = ("eye_closure", "smile", "pucker", "brow_raise")
@@ -55,17 +59,33 @@ def running_median(values: np.ndarray, width: int) -> np.ndarray:
         return np.nanmedian(windows, axis=1)
 
 
+def _stronger(per_side: list[np.ndarray]) -> np.ndarray:
+    """Per frame, the larger of the two sides' activities (NaN only where both are NaN)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(np.stack(per_side), axis=0)
+
+
 def activities(signals: FaceSignals, width: int) -> dict[str, np.ndarray]:
-    """How far each protocol movement is from the clip's typical (mostly resting) face."""
-    eyes = running_median(sum(signals.aperture[s] for s in SIDES), width)
-    mouth = running_median(signals.mouth_width, width)
-    brows = running_median(sum(signals.brow[s] for s in SIDES) / len(SIDES), width)
-    eyes_ref, mouth_ref, brow_ref = np.nanmedian(eyes), np.nanmedian(mouth), np.nanmedian(brows)
+    """How far each movement is from the clip's typical (mostly resting) face, on the side
+    that moves more: eye closure as a share of the eye's opening, the others in ICW."""
+    closure, smile, pucker, brow = [], [], [], []
+    for side in SIDES:
+        eye = running_median(signals.aperture[side], width)
+        closure.append(1 - eye / np.nanmedian(eye))
+        corner = signals.corner[side]
+        moved = corner - np.nanmedian(corner, axis=0)
+        outward = running_median(moved[:, 0] * OUTWARD_X[side], width)
+        upward = running_median(moved[:, 1], width)
+        smile.append(outward + np.maximum(upward, 0.0))
+        pucker.append(-outward)
+        raised = running_median(signals.brow[side], width)
+        brow.append(raised - np.nanmedian(raised))
     return {
-        "eye_closure": 1 - eyes / eyes_ref,
-        "smile": mouth / mouth_ref - 1,
-        "pucker": 1 - mouth / mouth_ref,
-        "brow_raise": brows - brow_ref,
+        "eye_closure": _stronger(closure),
+        "smile": _stronger(smile),
+        "pucker": _stronger(pucker),
+        "brow_raise": _stronger(brow),
     }
 
 
@@ -91,6 +111,14 @@ def _find_phase(
     return None
 
 
+def missing_movement(name: str, config: ClipConfig) -> ClipRejected:
+    """protocol_incomplete naming the movement that was not found, with how to retake."""
+    message = " ".join(
+        (config.messages["missing"][name].strip(), config.retake_message(Code.PROTOCOL_INCOMPLETE))
+    )
+    return ClipRejected(Code.PROTOCOL_INCOMPLETE.value, message, {"missing": name})
+
+
 def _time(signals: FaceSignals, index: int) -> float:
     """Time of an analysed frame (clamped to the clip)."""
     times = signals.times
@@ -107,7 +135,7 @@ def segment_protocol(signals: FaceSignals, config: ClipConfig) -> ProtocolPhases
     for name in PROTOCOL:
         found = _find_phase(name, acts[name], cursor, min_frames, config)
         if found is None:
-            raise reject(config.messages["retake"], Code.PROTOCOL_INCOMPLETE, missing=name)
+            raise missing_movement(name, config)
         start, end = found
         peak = float(np.nanmax(acts[name][start:end]))
         hold = start + np.flatnonzero(acts[name][start:end] >= cfg.hold_fraction * peak)
@@ -142,7 +170,7 @@ def _rest(
             outside[segment.start : segment.end] = False
         frames = np.flatnonzero(quiet & outside)
     if len(frames) < min_frames:
-        raise reject(config.messages["retake"], Code.PROTOCOL_INCOMPLETE, missing=REST)
+        raise missing_movement(REST, config)
     return Segment(
         REST,
         int(frames[0]),

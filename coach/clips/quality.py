@@ -9,6 +9,7 @@ import numpy as np
 
 from coach.clips.config import ClipConfig
 from coach.clips.errors import Code, reject
+from coach.clips.glasses import wears_glasses
 from coach.clips.landmarks import FaceTrack
 from coach.clips.phases import ProtocolPhases
 from coach.clips.signals import SIDES, FaceSignals
@@ -28,6 +29,8 @@ class QualityReport:
     motion_fraction: float | None = None
     eye_jitter_pct: dict[str, float | None] = field(default_factory=dict)
     eyes_measurable: dict[str, bool] = field(default_factory=dict)
+    glasses: bool = False
+    glasses_score: float | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -93,6 +96,18 @@ def eye_jitter_pct(aperture: np.ndarray, phases: ProtocolPhases) -> float | None
     return MAD_TO_SD * mad / math.sqrt(2)
 
 
+def check_glasses(
+    track: FaceTrack, phases: ProtocolPhases, config: ClipConfig, quality: QualityReport
+) -> None:
+    """Glasses seen in the image at rest: eyes not measurable (mouth and brows still are)."""
+    quality.glasses, quality.glasses_score = wears_glasses(
+        track.crops, track.points, phases.rest.hold, config
+    )
+    if quality.glasses:
+        quality.eyes_measurable = {side: False for side in SIDES}
+        quality.warnings.append(Code.GLASSES.value)
+
+
 def check_eyes(
     signals: FaceSignals, phases: ProtocolPhases, config: ClipConfig, quality: QualityReport
 ) -> None:
@@ -108,5 +123,7 @@ def check_eyes(
             and jitter <= cfg.max_eye_jitter_pct
             and rest >= cfg.min_rest_aperture_icw
         )
-    if not all(quality.eyes_measurable.values()):
+    if quality.glasses:
+        quality.eyes_measurable = {side: False for side in SIDES}
+    elif not all(quality.eyes_measurable.values()):
         quality.warnings.append(Code.EYES_NOT_MEASURABLE.value)

@@ -2,7 +2,10 @@
 
 Every frame is aligned (similarity transform: shift, roll, scale) to the clip's median face on
 points that expressions do not move (eye corners, nose bridge), so head motion and distance to
-the camera cancel out. Sides are the subject's own (Face Mesh indices in ../shared/CLINICAL.md).
+the camera cancel out. Closing the eyes moves the mesh's eye corners, which drags that alignment
+and makes still mouth corners seem to move; so mouth corners are also measured in a second
+frame aligned on the nose and chin only (`corner_lower`), which eye closure leaves in place.
+Sides are the subject's own (Face Mesh indices in ../shared/CLINICAL.md).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 from coach.clips.landmarks import FaceTrack
 
 SIDES = ("right", "left")
+OUTWARD_X = {"right": -1.0, "left": 1.0}  # aligned x runs towards the subject's left
 OUTER_CANTHUS = {"right": 33, "left": 263}
 INNER_CANTHUS = {"right": 133, "left": 362}
 # Upper/lower lid pairs across the middle of each eye; 159/145 and 386/374 are the centre pair.
@@ -25,6 +29,8 @@ MOUTH_CORNER = {"right": 61, "left": 291}
 BROW = {"right": (70, 63, 105, 66, 107), "left": (300, 293, 334, 296, 336)}
 # Points that facial expressions barely move: eye corners and the nose bridge.
 RIGID = (33, 133, 362, 263, 168, 6, 197, 195, 5)
+# Points a gentle eye closure leaves in place: nose tip, columella, alae, chin.
+LOWER_FACE = (1, 4, 5, 2, 94, 98, 327, 129, 358, 152, 175, 199, 200)
 FOREHEAD, CHIN = 10, 152
 
 
@@ -36,6 +42,7 @@ class FaceSignals:
     valid: np.ndarray
     aperture: dict[str, np.ndarray]
     corner: dict[str, np.ndarray]
+    corner_lower: dict[str, np.ndarray]
     brow: dict[str, np.ndarray]
     mouth_width: np.ndarray
     yaw_deg: np.ndarray
@@ -76,6 +83,16 @@ def _angle_deg(dz: np.ndarray, run: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(dz, run))
 
 
+def _align(
+    xy: np.ndarray, template: np.ndarray, points: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames mapped onto the template by a similarity fitted on `points`; scale and rotation."""
+    index = list(points)
+    factor, rotation, shift = _similarity(xy[:, index], template[index])
+    aligned = factor[:, None, None] * np.einsum("nab,nkb->nka", rotation, xy) + shift[:, None, :]
+    return aligned, factor, rotation
+
+
 def compute_signals(track: FaceTrack) -> FaceSignals:
     """Aligned eye apertures, mouth corners, brow heights and head pose per analysed frame."""
     valid = track.found
@@ -83,18 +100,17 @@ def compute_signals(track: FaceTrack) -> FaceSignals:
     xy = track.points[:, :, :2].astype(np.float64) * np.array([1.0, -1.0])  # y up
     z = track.points[:, :, 2].astype(np.float64)
     aligned = np.full_like(xy, np.nan)
+    lower = np.full_like(xy, np.nan)
     roll = np.full(n, np.nan)
     scale = np.full(n, np.nan)
     centre = np.full((n, 2), np.nan)
     if valid.any():
-        rigid = list(RIGID)
         template = _canonical_template(xy[valid])
-        factor, rotation, shift = _similarity(xy[valid][:, rigid], template[rigid])
-        aligned[valid] = factor[:, None, None] * np.einsum("nab,nkb->nka", rotation, xy[valid])
-        aligned[valid] += shift[:, None, :]
+        aligned[valid], factor, rotation = _align(xy[valid], template, RIGID)
+        lower[valid] = _align(xy[valid], template, LOWER_FACE)[0]
         roll[valid] = np.degrees(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))
         scale[valid] = factor
-        centre[valid] = xy[valid][:, rigid].mean(axis=1)
+        centre[valid] = xy[valid][:, list(RIGID)].mean(axis=1)
     median_centre = np.nanmedian(centre, axis=0) if valid.any() else np.zeros(2)
     translation = np.hypot(*(centre - median_centre).T) * scale
     relative_scale = np.nanmedian(scale) / scale if valid.any() else scale
@@ -104,6 +120,7 @@ def compute_signals(track: FaceTrack) -> FaceSignals:
 
     aperture = {s: np.mean([distance(a, b) for a, b in LID_PAIRS[s]], axis=0) for s in SIDES}
     corner = {s: aligned[:, MOUTH_CORNER[s]] for s in SIDES}
+    corner_lower = {s: lower[:, MOUTH_CORNER[s]] for s in SIDES}
     brow = {
         s: aligned[:, list(BROW[s]), 1].mean(axis=1)
         - aligned[:, [OUTER_CANTHUS[s], INNER_CANTHUS[s]], 1].mean(axis=1)
@@ -121,6 +138,7 @@ def compute_signals(track: FaceTrack) -> FaceSignals:
         valid=valid,
         aperture=aperture,
         corner=corner,
+        corner_lower=corner_lower,
         brow=brow,
         mouth_width=distance(MOUTH_CORNER["right"], MOUTH_CORNER["left"]),
         yaw_deg=yaw,

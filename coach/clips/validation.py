@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
+from typing import Any
 
 from coach.clips.config import ClipConfig
+from coach.clips.decode import DecodeError, open_video, stream_info
 from coach.clips.errors import Code, reject
 
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
@@ -32,6 +33,7 @@ class VideoInfo:
     fps: float | None  # None: the container's rate is missing or implausible (timestamps rule)
     frame_count: int | None
     duration_s: float | None
+    codec: str = ""
 
 
 def sniff_container(header: bytes) -> str | None:
@@ -66,22 +68,20 @@ def check_file(path: Path, config: ClipConfig) -> tuple[int, str]:
     return size, container
 
 
-def open_capture(path: Path) -> cv2.VideoCapture:
-    """An FFmpeg-backed capture of the clip (never another OpenCV backend)."""
-    return cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+def open_capture(path: Path, config: ClipConfig) -> Any:
+    """The clip opened with PyAV (FFmpeg); an unreadable file is `corrupt`."""
+    try:
+        return open_video(path)
+    except DecodeError as exc:
+        raise reject(config.messages["retake"], Code.CORRUPT, reason="cannot open") from exc
 
 
-def check_stream(
-    capture: cv2.VideoCapture, size: int, container: str, config: ClipConfig
-) -> VideoInfo:
-    """Duration, resolution and frame-rate checks on an opened capture."""
+def check_stream(capture: Any, size: int, container: str, config: ClipConfig) -> VideoInfo:
+    """Duration, resolution and frame-rate checks on an opened clip."""
     retake, limits = config.messages["retake"], config.limits
-    if not capture.isOpened():
-        raise reject(retake, Code.CORRUPT, reason="cannot open")
-    width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
-    height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    fps: float | None = float(capture.get(cv2.CAP_PROP_FPS))
-    count: int | None = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    stream = stream_info(capture)
+    width, height, fps = stream.width, stream.height, stream.fps
+    count = stream.frame_count
     if width <= 0 or height <= 0:
         raise reject(retake, Code.CORRUPT, reason="no video stream")
     if min(width, height) < limits.min_short_side_px:
@@ -92,10 +92,10 @@ def check_stream(
         raise reject(retake, Code.LOW_FRAME_RATE, fps=round(fps, 2))
     if fps is None or count is None or count <= 0:
         count = None
-    duration = count / fps if count and fps else None
+    duration = count / fps if count and fps else stream.duration_s
     if duration is not None:
         check_duration(duration, config)
-    return VideoInfo(size, container, width, height, fps, count, duration)
+    return VideoInfo(size, container, width, height, fps, count, duration, stream.codec)
 
 
 def check_duration(duration_s: float, config: ClipConfig) -> None:
@@ -127,8 +127,8 @@ def check_decoded(
 def validate_clip(path: Path, config: ClipConfig) -> VideoInfo:
     """All checks possible without decoding frames (file, container, then stream metadata)."""
     size, container = check_file(path, config)
-    capture = open_capture(path)
+    capture = open_capture(path, config)
     try:
         return check_stream(capture, size, container, config)
     finally:
-        capture.release()
+        capture.close()

