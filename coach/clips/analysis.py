@@ -10,11 +10,11 @@ import numpy as np
 
 from coach.clips.baseline import compare_with_baseline
 from coach.clips.config import ClipConfig, load_config
+from coach.clips.keyframes import pick_key_frames, render_sheet
 from coach.clips.landmarks import FaceTrack, Progress, plan_tracking, track_face
 from coach.clips.messages import needs_review, patient_message
 from coach.clips.metrics import PERCENT, compute_flags, compute_metrics
 from coach.clips.phases import ProtocolPhases, segment_protocol
-from coach.clips.keyframes import pick_key_frames, render_sheet
 from coach.clips.quality import (
     QualityReport,
     check_eyes,
@@ -99,6 +99,7 @@ def analyze_clip(
     signals = compute_signals(track)
     check_head(signals, config, quality)
     phases = segment_protocol(signals, config)
+    quality.warnings += [f"{name}_not_seen" for name in phases.missed]
     check_glasses(track, phases, config, quality)
     check_eyes(signals, phases, config, quality)
     metrics = compute_metrics(signals, phases, quality.eyes_measurable, affected_side, config)

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from coach.clips.analysis import analyze_clip
 from coach.clips.config import ClipConfig, load_config
 from coach.clips.errors import ClipRejected
@@ -27,27 +29,33 @@ SUMMARY_METRICS = (
 
 
 class ProgressBar:
-    """A plain-text progress bar redrawn in place on a stream."""
+    """tqdm on stderr when it is a terminal; in a log (not a TTY) one line at the end instead
+    of a redraw per step."""
 
     def __init__(self, stream: TextIO, width: int, label: str = "analysing") -> None:
-        self.stream, self.width, self.label = stream, width, label
-        self._shown = -1
+        self.stream, self.label = stream, label
+        self.interactive = bool(getattr(stream, "isatty", lambda: False)())
+        self._bar: tqdm | None = None
+        self._width = width
+        self._done = 0
 
     def __call__(self, done: int, total: int) -> None:
-        """Redraw when the percentage changes."""
-        percent = int(100 * done / total) if total else 100
-        if percent == self._shown:
-            return
-        self._shown = percent
-        filled = self.width * percent // 100
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}%")
-        self.stream.flush()
+        """Advance to `done` of `total` frames."""
+        if self.interactive:
+            if self._bar is None:
+                self._bar = tqdm(
+                    total=total, desc=self.label, unit="frame", file=self.stream, ncols=self._width
+                )
+            self._bar.total = total
+            self._bar.update(max(0, done - self._bar.n))
+        self._done = done
 
     def close(self) -> None:
-        """End the bar's line."""
-        if self._shown >= 0:
-            self.stream.write("\n")
+        """Finish the bar (or write the one summary line)."""
+        if self._bar is not None:
+            self._bar.close()
+        elif self._done:
+            self.stream.write(f"{self.label}: {self._done} frames decoded\n")
             self.stream.flush()
 
 
@@ -64,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", dest="json_path", help="write the JSON report here ('-' = stdout)"
     )
     parser.add_argument("--plot", type=Path, help="write the PNG plot here")
+    parser.add_argument(
+        "--key-frames", type=Path, help="write the key-frame PNG here (landmarks drawn)"
+    )
     parser.add_argument("--baseline", type=Path, help="baseline JSON report to compare with")
     parser.add_argument(
         "--reference",
@@ -128,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(report))
     if args.plot:
         report.save_plot(args.plot)
+    if args.key_frames:
+        report.save_key_frames(args.key_frames)
     return EXIT_OK
 
 

@@ -64,6 +64,7 @@ class Quality:
     min_luminance: float
     max_yaw_deg: float
     max_pitch_deg: float
+    max_tilt_deg: float
     max_translation_icw: float
     max_roll_change_deg: float
     max_turn_change_deg: float
@@ -84,6 +85,7 @@ class Phases:
     min_rest_s: float
     quiet_fraction: float
     min_activity: dict[str, float]
+    optional: list[str]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,15 @@ class Flags:
     ocular: dict[str, float]
     oral: dict[str, float]
     weakness: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What the flag thresholds claim to catch; the test run checks it."""
+
+    min_detection_rate: float
+    max_false_positive_rate: float
+    claimed_amplitude: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,7 @@ class ClipConfig:
     quality: Quality
     phases: Phases
     flags: Flags
+    sensitivity: Sensitivity
     baseline: Baseline
     key_frames: KeyFrames
     glasses: Glasses
@@ -181,6 +193,7 @@ def parse_config(data: dict[str, Any]) -> ClipConfig:
         "quality": Quality,
         "phases": Phases,
         "flags": Flags,
+        "sensitivity": Sensitivity,
         "baseline": Baseline,
         "key_frames": KeyFrames,
         "glasses": Glasses,

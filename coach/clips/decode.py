@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 
 QUARTER_TURN_DEG = 90
 DISPLAY_MATRIX = "DISPLAYMATRIX"
 MATRIX_FORMAT = "<9i"  # FFmpeg's display matrix: 3×3 int32, 16.16 fixed point for a, b, c, d
 MATRIX_BYTES = struct.calcsize(MATRIX_FORMAT)
+CV2_TURNS = {  # counter-clockwise quarter turns → cv2.rotate code
+    1: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    2: cv2.ROTATE_180,
+    3: cv2.ROTATE_90_CLOCKWISE,
+}
 DECODE_ERRORS = (av.error.FFmpegError, ValueError, OSError)
 
 
@@ -42,11 +48,11 @@ class Orientation:
         return QUARTER_TURN_DEG * self.quarter_turns
 
     def upright(self, frame: np.ndarray) -> np.ndarray:
-        """The frame turned upright (a view; callers copy if they need contiguity)."""
+        """The frame turned upright (contiguous)."""
         if self.quarter_turns:
-            frame = np.rot90(frame, self.quarter_turns)
+            frame = cv2.rotate(frame, CV2_TURNS[self.quarter_turns])
         if self.mirrored:
-            frame = frame[:, ::-1]
+            frame = cv2.flip(frame, 1)
         return frame
 
     def size(self, width: int, height: int) -> tuple[int, int]:
@@ -131,8 +137,8 @@ class DecodedFrame:
 
     def rgb(self) -> np.ndarray:
         """Upright RGB pixels (contiguous uint8)."""
-        pixels = self.frame.to_ndarray(format="rgb24")
-        return np.ascontiguousarray(self.orientation.upright(pixels))
+        pixels = self.orientation.upright(self.frame.to_ndarray(format="rgb24"))
+        return np.ascontiguousarray(pixels)
 
 
 def iter_frames(container: Any, fallback_fps: float) -> Iterator[DecodedFrame]:

@@ -53,9 +53,13 @@ def _baseline(report: dict[str, Any], is_baseline: bool, wording: dict[str, Any]
 def clip_evidence(report: dict[str, Any], analysis_id: int, is_baseline: bool) -> dict[str, Any]:
     """Readable findings, key metrics and baseline change, plus the analysis row to open."""
     wording = load_content("notifications")["clip_evidence"]
+    findings = _findings(report.get("flags") or {}, wording)
+    note = (report.get("side_check") or {}).get("note")
+    if note:
+        findings = f"{note} {findings}" if findings != wording["none"] else note
     return {
         "source": wording["source"],
-        "clip_findings": _findings(report.get("flags") or {}, wording),
+        "clip_findings": findings,
         "clip_metrics": _metrics(report.get("metrics") or {}, wording),
         "clip_baseline": _baseline(report, is_baseline, wording),
         "clip_analysis_id": analysis_id,

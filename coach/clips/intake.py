@@ -54,6 +54,16 @@ def plot_path(clip_id: str, media_dir: Path | None = None) -> Path:
     return folder / f"{clip_id}.png"
 
 
+def key_frames_path(clip_id: str, media_dir: Path | None = None) -> Path:
+    """Where the therapist's key-frame PNG (one face per phase, landmarks drawn) is kept."""
+    return key_frames_beside(plot_path(clip_id, media_dir))
+
+
+def key_frames_beside(plot: Path) -> Path:
+    """The key-frame PNG that goes with a plot file."""
+    return plot.with_name(f"{plot.stem}.keyframes.png")
+
+
 def store_clip(
     chunks: Iterable[bytes], media_dir: Path | None = None, config: ClipConfig | None = None
 ) -> StoredClip:

@@ -142,7 +142,8 @@ def side_metrics(
     result.mouth_excursion_smile_pct = excursion(signals.corner[side], "smile")
     result.mouth_excursion_pucker_pct = excursion(signals.corner[side], "pucker")
     brow = signals.brow[side]
-    raised, at_rest = _median(brow[moves["brow_raise"].hold]), _median(brow[rest])
+    raised = _median(brow[moves["brow_raise"].hold]) if "brow_raise" in moves else None
+    at_rest = _median(brow[rest])
     if raised is not None and at_rest is not None:
         result.brow_raise_pct = PERCENT * (raised - at_rest)
     return result

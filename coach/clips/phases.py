@@ -44,7 +44,12 @@ class ProtocolPhases:
 
     def ordered(self) -> list[Segment]:
         """Rest first, then the movements in protocol order."""
-        return [self.rest, *(self.movements[name] for name in PROTOCOL)]
+        return [self.rest, *(self.movements[name] for name in PROTOCOL if name in self.movements)]
+
+    @property
+    def missed(self) -> list[str]:
+        """Optional movements that were not seen (their metrics are left out)."""
+        return [name for name in PROTOCOL if name not in self.movements]
 
 
 def running_median(values: np.ndarray, width: int) -> np.ndarray:
@@ -126,7 +131,8 @@ def _time(signals: FaceSignals, index: int) -> float:
 
 
 def segment_protocol(signals: FaceSignals, config: ClipConfig) -> ProtocolPhases:
-    """Detect the protocol phases in order; raises protocol_incomplete if one is missing."""
+    """Detect the protocol phases in order; raises protocol_incomplete naming a missing
+    movement, unless the config lists it as optional (then its metrics are left out)."""
     cfg = config.phases
     frame_s = float(np.median(np.diff(signals.times))) if len(signals.times) > 1 else 1.0
     min_frames = max(1, int(round(cfg.min_phase_s / frame_s)))
@@ -135,6 +141,8 @@ def segment_protocol(signals: FaceSignals, config: ClipConfig) -> ProtocolPhases
     for name in PROTOCOL:
         found = _find_phase(name, acts[name], cursor, min_frames, config)
         if found is None:
+            if name in cfg.optional:
+                continue
             raise missing_movement(name, config)
         start, end = found
         peak = float(np.nanmax(acts[name][start:end]))

@@ -15,6 +15,7 @@ from coach.clips.phases import ProtocolPhases
 from coach.clips.signals import SIDES, FaceSignals
 
 MAD_TO_SD = 1.4826  # robust SD from the median absolute deviation (normal data)
+MIN_JITTER_STEPS = 6  # fewer frame-to-frame steps at rest than this: use every hold too
 
 
 @dataclass
@@ -26,6 +27,7 @@ class QualityReport:
     luminance: float = 0.0
     yaw_deg: float | None = None
     pitch_deg: float | None = None
+    tilt_deg: float | None = None
     motion_fraction: float | None = None
     eye_jitter_pct: dict[str, float | None] = field(default_factory=dict)
     eyes_measurable: dict[str, bool] = field(default_factory=dict)
@@ -59,12 +61,18 @@ def check_head(signals: FaceSignals, config: ClipConfig, quality: QualityReport)
     roll = signals.roll_deg[valid]
     quality.yaw_deg = float(np.median(yaw))
     quality.pitch_deg = float(np.median(pitch))
-    if abs(quality.yaw_deg) > cfg.max_yaw_deg or abs(quality.pitch_deg) > cfg.max_pitch_deg:
+    quality.tilt_deg = float(np.median(signals.tilt_deg[valid]))
+    if (
+        abs(quality.yaw_deg) > cfg.max_yaw_deg
+        or abs(quality.pitch_deg) > cfg.max_pitch_deg
+        or abs(quality.tilt_deg) > cfg.max_tilt_deg
+    ):
         raise reject(
             retake,
             Code.HEAD_POSE,
             yaw_deg=round(quality.yaw_deg, 1),
             pitch_deg=round(quality.pitch_deg, 1),
+            tilt_deg=round(quality.tilt_deg, 1),
         )
     moved = (
         (signals.translation_icw[valid] > cfg.max_translation_icw)
@@ -79,21 +87,33 @@ def check_head(signals: FaceSignals, config: ClipConfig, quality: QualityReport)
 
 
 def eye_jitter_pct(aperture: np.ndarray, phases: ProtocolPhases) -> float | None:
-    """Robust SD (% of rest) of frame-to-frame lid-distance changes while the face is held still."""
+    """Robust SD (% of rest) of frame-to-frame lid-distance changes while the face rests.
+
+    Only rest frames count: during a movement's hold a synkinetic eye is still narrowing,
+    which is the sign being measured, not landmark noise. A short rest falls back to every
+    phase's hold.
+    """
     rest = float(np.nanmedian(aperture[phases.rest.hold]))
     if not rest > 0:
         return None
-    steps = []
-    for segment in phases.ordered():
-        frames = segment.hold
-        pairs = frames[1:][np.diff(frames) == 1]
-        steps.append(aperture[pairs] - aperture[pairs - 1])
-    diffs = np.concatenate(steps) / rest * 100
-    diffs = diffs[np.isfinite(diffs)]
+    diffs = _steps(aperture, [phases.rest.hold])
+    if len(diffs) < MIN_JITTER_STEPS:
+        diffs = _steps(aperture, [segment.hold for segment in phases.ordered()])
+    diffs = diffs / rest * 100
     if len(diffs) == 0:
         return None
     mad = float(np.median(np.abs(diffs - np.median(diffs))))
     return MAD_TO_SD * mad / math.sqrt(2)
+
+
+def _steps(values: np.ndarray, frame_sets: list[np.ndarray]) -> np.ndarray:
+    """Finite differences between consecutive analysed frames inside each frame set."""
+    steps = []
+    for frames in frame_sets:
+        pairs = frames[1:][np.diff(frames) == 1]
+        steps.append(values[pairs] - values[pairs - 1])
+    joined = np.concatenate(steps) if steps else np.array([])
+    return joined[np.isfinite(joined)]
 
 
 def check_glasses(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.clips.analysis import analyze_clip
+from coach.clips.intake import key_frames_beside
 
 
 class AnalysisBusy(Exception):
@@ -19,10 +20,11 @@ class AnalysisBusy(Exception):
 def _analyze_to_dict(
     path: str, affected_side: str | None, baseline: Mapping[str, Any] | None, plot: str | None
 ) -> dict[str, Any]:
-    """Worker-side: analyse, draw the therapist's plot, return the plain report dict."""
+    """Worker-side: analyse, draw the therapist's plot and key frames, return the report dict."""
     report = analyze_clip(path, affected_side=affected_side, baseline=baseline)
     if plot:
         report.save_plot(Path(plot))
+        report.save_key_frames(key_frames_beside(Path(plot)))
     return report.to_dict()
 
 

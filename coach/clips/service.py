@@ -9,7 +9,17 @@ from sqlalchemy.orm import Session
 
 from coach.clips.evidence import clip_evidence
 from coach.storage.models import ClipAnalysis, Patient
-from coach.triage.escalation import EscalationRequest, raise_escalation
+
+EARLY_SYNKINESIS = "early_synkinesis"
+
+
+def _escalate(
+    session: Session, patient: Patient, kind: str, key: str, evidence: dict[str, Any]
+) -> None:
+    """The one place clips raise an escalation (outbox rows in the caller's transaction)."""
+    from coach.triage.escalation import EscalationRequest, raise_escalation
+
+    raise_escalation(session, patient, EscalationRequest(kind, key, evidence))
 
 
 def baseline_report(session: Session, patient_id: int) -> dict[str, Any] | None:
@@ -26,7 +36,8 @@ def record_clip_analysis(
 ) -> tuple[ClipAnalysis, bool]:
     """Save the report (idempotent per clip); the first good clip becomes the baseline.
 
-    Returns the row and whether the therapist was told (an early-synkinesis escalation).
+    Returns the row and whether the therapist was told: an early-synkinesis escalation, and a
+    red flag ("other_cause", urgent: weakness on the unaffected side or both sides) on its own.
     """
     existing = session.scalar(
         select(ClipAnalysis).where(
@@ -46,14 +57,12 @@ def record_clip_analysis(
     )
     session.add(row)
     session.flush()
-    if row.needs_review:
-        raise_escalation(
-            session,
-            patient,
-            EscalationRequest(
-                kind="early_synkinesis",
-                idempotency_key=f"clip:{patient.id}:{clip_id}",
-                evidence=clip_evidence(report, row.id, row.is_baseline),
-            ),
-        )
+    evidence = clip_evidence(report, row.id, row.is_baseline)
+    red_flag = report.get("red_flag")
+    if red_flag:
+        _escalate(session, patient, red_flag, f"clip:{red_flag}:{patient.id}:{clip_id}", evidence)
+    signs = report["flags"].get("ocular_synkinesis") or report["flags"].get("oral_synkinesis")
+    crossed = (report.get("baseline") or {}).get("crossed")
+    if signs or crossed or (row.needs_review and not red_flag):
+        _escalate(session, patient, EARLY_SYNKINESIS, f"clip:{patient.id}:{clip_id}", evidence)
     return row, row.needs_review

@@ -4,7 +4,8 @@ Every frame is aligned (similarity transform: shift, roll, scale) to the clip's 
 points that expressions do not move (eye corners, nose bridge), so head motion and distance to
 the camera cancel out. Closing the eyes moves the mesh's eye corners, which drags that alignment
 and makes still mouth corners seem to move; so mouth corners are also measured in a second
-frame aligned on the nose and chin only (`corner_lower`), which eye closure leaves in place.
+frame aligned on the nose, chin and cheek contour (`corner_lower`), which eye closure leaves
+in place.
 Sides are the subject's own (Face Mesh indices in ../shared/CLINICAL.md).
 """
 
@@ -29,8 +30,10 @@ MOUTH_CORNER = {"right": 61, "left": 291}
 BROW = {"right": (70, 63, 105, 66, 107), "left": (300, 293, 334, 296, 336)}
 # Points that facial expressions barely move: eye corners and the nose bridge.
 RIGID = (33, 133, 362, 263, 168, 6, 197, 195, 5)
-# Points a gentle eye closure leaves in place: nose tip, columella, alae, chin.
-LOWER_FACE = (1, 4, 5, 2, 94, 98, 327, 129, 358, 152, 175, 199, 200)
+# Points a gentle eye closure leaves in place: nose tip and columella, chin, cheek contour.
+# (Compared on the test grid with the eye-corner alignment, nose only, nose + alae + chin and
+# adding the temples or the nose bridge: this set had the lowest healthy noise floor.)
+LOWER_FACE = (1, 4, 5, 2, 94, 152, 175, 199, 200, 234, 454, 93, 323)
 FOREHEAD, CHIN = 10, 152
 
 
@@ -48,6 +51,7 @@ class FaceSignals:
     yaw_deg: np.ndarray
     pitch_deg: np.ndarray
     roll_deg: np.ndarray
+    tilt_deg: np.ndarray
     translation_icw: np.ndarray
     scale: np.ndarray
 
@@ -133,6 +137,7 @@ def compute_signals(track: FaceTrack) -> FaceSignals:
         z[:, OUTER_CANTHUS["left"]] - z[:, OUTER_CANTHUS["right"]], np.hypot(*canthi.T)
     )
     pitch = _angle_deg(z[:, CHIN] - z[:, FOREHEAD], np.hypot(*vertical.T))
+    tilt = np.degrees(np.arctan2(canthi[:, 1], canthi[:, 0]))  # 0 = eyes level in the image
     return FaceSignals(
         times=track.times,
         valid=valid,
@@ -144,6 +149,7 @@ def compute_signals(track: FaceTrack) -> FaceSignals:
         yaw_deg=yaw,
         pitch_deg=pitch,
         roll_deg=roll,
+        tilt_deg=tilt,
         translation_icw=translation,
         scale=relative_scale,
     )

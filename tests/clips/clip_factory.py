@@ -294,7 +294,7 @@ def _photo_landmarks(name: str) -> np.ndarray:
 
 
 def face_crop(name: str, width: int, height: int) -> np.ndarray:
-    """A selfie-like crop (RGB, width × height) around a source photo's face; edges reflected."""
+    """A selfie-like crop (RGB, width × height) around a source photo's face; edges smeared."""
     photo = source_photo(name)
     points = _photo_landmarks(name)
     low, high = points.min(axis=0), points.max(axis=0)
@@ -309,7 +309,7 @@ def face_crop(name: str, width: int, height: int) -> np.ndarray:
     )
     return np.ascontiguousarray(
         cv2.warpAffine(
-            photo, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+            photo, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
         )
     )
 
@@ -380,17 +380,30 @@ class FaceWarper:
         self._eyes = {s: _eye_geometry(face, s) for s in SIDES}
         self._axis, self._up = face.face_axis
         self._mouth_width = float(np.linalg.norm(face.landmarks[291] - face.landmarks[61]))
+        low, high = face.landmarks.min(axis=0), face.landmarks.max(axis=0)
+        margin = 0.5 * float(np.max(high - low))
+        self._face_box = (
+            slice(int(max(0, low[1] - margin)), int(min(height, high[1] + margin))),
+            slice(int(max(0, low[0] - margin)), int(min(width, high[0] + margin))),
+        )
 
     def render(self, movement: Movement) -> np.ndarray:
-        """One RGB frame with the movement applied."""
+        """One RGB frame with the movement applied (only the face region is remapped)."""
         map_x, map_y = self._grid_x.copy(), self._grid_y.copy()
         for side in SIDES:
             self._lid_closure(map_x, map_y, side, movement.eye_closure[side])
             self._corner(map_x, map_y, side, movement.corner[side])
             self._brow(map_x, map_y, side, movement.brow[side])
-        return cv2.remap(
-            self.face.rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        rows, cols = self._face_box
+        frame = self.face.rgb.copy()
+        frame[rows, cols] = cv2.remap(
+            self.face.rgb,
+            map_x[rows, cols],
+            map_y[rows, cols],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
         )
+        return frame
 
     def _box(self, centre: np.ndarray, radius: float) -> tuple[slice, slice]:
         """Image slices of a square around centre, clipped to the frame."""
@@ -496,15 +509,19 @@ def frames(
     jitter: Mapping[str, float] | None = None,
     tremor: bool = True,
     seed: int = 0,
+    times: Callable[[int], float] | None = None,
 ) -> Iterator[np.ndarray]:
     """RGB frames of the protocol; `jitter` adds random per-frame lid closure per side;
     `tremor` moves the whole image by a random sub-ICW pixel or so per frame (hand-held)."""
     warper = FaceWarper(face)
     rng = np.random.default_rng(seed)
     tremor_rng = np.random.default_rng(seed + 1)
-    count = int(round((duration if duration is not None else protocol_.duration) * fps))
-    for index in range(count):
-        t = index / fps
+    length = duration if duration is not None else protocol_.duration
+    clock = times or (lambda i: i / fps)
+    index = -1
+    while clock(index + 1) < length - 0.5 / fps:
+        index += 1
+        t = clock(index)
         movement = protocol_.movement_at(t)
         if jitter:
             noise = {s: float(rng.uniform(0, jitter.get(s, 0.0))) for s in SIDES}
@@ -569,3 +586,113 @@ def two_faces_image(height: int = 320) -> np.ndarray:
     """Two astronaut faces side by side (RGB)."""
     face = astronaut_crop(height, height)
     return np.ascontiguousarray(np.concatenate([face, face], axis=1))
+
+
+# --- Phone formats (PyAV writes what cv2.VideoWriter cannot: H.264/HEVC, rotation, VFR) ---
+
+ENCODER_OPTIONS = {  # fast presets: the tests measure the analysis, not the encoder
+    "libx264": {"preset": "ultrafast"},
+    "libx265": {"preset": "ultrafast", "x265-params": "log-level=error"},
+}
+QUARTER_TURN_MATRIX = (0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30)  # display: turn 90° clockwise
+TKHD_MATRIX_OFFSET = {0: 4 + 4 * 5 + 8 + 8, 1: 4 + 8 + 8 + 4 + 4 + 8 + 8 + 8}
+
+
+def write_av(
+    path: Path,
+    rgb_frames: Iterator[np.ndarray],
+    fps: float,
+    *,
+    codec: str = "libx264",
+    bitrate: int | None = None,
+    times: Callable[[int], float] | None = None,
+    stored_sideways: bool = False,
+) -> Path:
+    """Write with PyAV (FFmpeg): H.264/HEVC/MJPEG in mp4/mov/avi. `times(i)` gives frame i's
+    presentation time (variable frame rate); `stored_sideways` stores portrait frames turned
+    a quarter and marks the track to be shown turned back, as phones do."""
+    import fractions
+
+    import av
+
+    container = av.open(str(path), mode="w")
+    stream = None
+    time_base = fractions.Fraction(1, 90000)
+    try:
+        for index, rgb in enumerate(rgb_frames):
+            if stored_sideways:
+                rgb = np.ascontiguousarray(np.rot90(rgb, 1))
+            if stream is None:
+                stream = container.add_stream(codec, rate=int(round(fps)))
+                stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+                stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
+                stream.codec_context.time_base = time_base
+                if bitrate:
+                    stream.bit_rate = bitrate
+                stream.options = ENCODER_OPTIONS.get(codec, {})
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            seconds = times(index) if times is not None else index / fps
+            frame.pts, frame.time_base = int(round(seconds / time_base)), time_base
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        if stream is not None:
+            for packet in stream.encode():
+                container.mux(packet)
+    finally:
+        container.close()
+    if stored_sideways:
+        set_track_matrix(path, QUARTER_TURN_MATRIX)
+    return path
+
+
+def set_track_matrix(path: Path, matrix: tuple[int, ...]) -> None:
+    """Overwrite the video track header's display matrix (ISO BMFF 'tkhd')."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    box = data.find(b"tkhd")
+    if box < 0:
+        raise ValueError(f"{path} has no track header")
+    version = data[box + 4]
+    start = box + 4 + TKHD_MATRIX_OFFSET[version]
+    data[start : start + 36] = struct.pack(">9i", *matrix)
+    path.write_bytes(bytes(data))
+
+
+def variable_times(fps: float, jitter: float = 0.35, seed: int = 0) -> Callable[[int], float]:
+    """Presentation times of a variable-frame-rate clip averaging `fps` (phones, browsers)."""
+    rng = np.random.default_rng(seed)
+    steps = (1 + rng.uniform(-jitter, jitter, 10_000)) / fps
+    stamps = np.concatenate([[0.0], np.cumsum(steps)])
+    return lambda index: float(stamps[index])
+
+
+def lighting(gain: float, side_gradient: float) -> FrameFilter:
+    """Dimmer/brighter light, stronger on one side of the frame (a window to one side)."""
+
+    def apply(rgb: np.ndarray, _t: float, _index: int) -> np.ndarray:
+        width = rgb.shape[1]
+        ramp = 1 + side_gradient * np.linspace(-1, 1, width, dtype=np.float32)
+        lit = rgb.astype(np.float32) * gain * ramp[None, :, None]
+        return np.clip(lit, 0, 255).astype(np.uint8)
+
+    return apply
+
+
+def chain(*filters: FrameFilter | None) -> FrameFilter | None:
+    """Apply several frame filters in order."""
+    active = [f for f in filters if f is not None]
+    if not active:
+        return None
+
+    def apply(rgb: np.ndarray, t: float, index: int) -> np.ndarray:
+        for item in active:
+            rgb = item(rgb, t, index)
+        return rgb
+
+    return apply
+
+
+def mirror(rgb: np.ndarray, _t: float, _index: int) -> np.ndarray:
+    """A front camera that saves the selfie mirrored (subject's left shows on the left)."""
+    return np.ascontiguousarray(rgb[:, ::-1])

@@ -123,3 +123,20 @@ def analysed() -> Callable[..., ClipReport]:
         return cache[key]
 
     return run
+
+
+GRID_WORKERS = 2  # the CI machine has two cores
+
+
+@pytest.fixture(scope="session")
+def grid_results(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """Every sensitivity-grid clip made and analysed once per session, two at a time."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from . import grid
+
+    folder = tmp_path_factory.mktemp("grid")
+    cases = grid.with_reference_subset(grid.build_cases())
+    with ProcessPoolExecutor(GRID_WORKERS, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(grid.run_case, cases, [str(folder)] * len(cases)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -18,23 +19,65 @@ from coach.clips.errors import ClipRejected
 from .conftest import SYNKINESIS_AMOUNTS
 
 
-def test_cli_writes_json_and_plot_and_shows_progress(
+def test_cli_writes_json_plot_and_key_frames_and_logs_one_progress_line(
     synkinesis_clips: dict[float, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_json, out_png = tmp_path / "report.json", tmp_path / "plot.png"
+    out_keys = tmp_path / "keys.png"
     clip = synkinesis_clips[max(SYNKINESIS_AMOUNTS)]
     status = cli.main(
         [str(clip), "--affected-side", "right", "--json", str(out_json), "--plot", str(out_png)]
+        + ["--key-frames", str(out_keys)]
     )
     assert status == cli.EXIT_OK
     report = json.loads(out_json.read_text())
     assert report["affected_side"] == "right"
     assert report["flags"]["ocular_synkinesis"] == ["right"]
     assert out_png.read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys.png", "plot.png", "report.json"]
     captured = capsys.readouterr()
-    assert "100%" in captured.err and "[" in captured.err
+    # stderr is not a terminal here (as in a log): one line, no redraws.
+    assert "\r" not in captured.err
+    assert [line for line in captured.err.splitlines() if "frames decoded" in line] == [
+        f"analysing: {report['clip']['frames_decoded']} frames decoded"
+    ]
     assert "ocular_synkinesis" in captured.out
+
+
+def test_progress_bar_on_a_terminal_is_tqdm() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    bar = cli.ProgressBar(stream, width=60)
+    for done in range(0, 301, 30):
+        bar(done, 300)
+    bar.close()
+    assert "100%" in stream.getvalue() and "300/300" in stream.getvalue()
+
+
+def test_key_frames_png_shows_one_face_per_phase(
+    synkinesis_clips: dict[float, Path], analysed, tmp_path: Path, config
+) -> None:
+    import matplotlib.image
+
+    report = analysed(synkinesis_clips[max(SYNKINESIS_AMOUNTS)])
+    phases = [p["name"] for p in report.phases]
+    assert [k["phase"] for k in report.key_frames] == phases
+    for key, phase in zip(report.key_frames, report.phases, strict=True):
+        assert phase["start_s"] - 0.01 <= key["time_s"] <= phase["end_s"] + 0.01
+    out = tmp_path / "keys.png"
+    assert report.save_key_frames(out)
+    image = matplotlib.image.imread(out)
+    size = config.key_frames.crop_px
+    assert image.shape[:2] == (size, size * config.key_frames.sheet_columns)
+    # Landmarks drawn in each side's colour on every tile.
+    pixels = (image[:, :, :3] * 255).round().astype(int)
+    for colour in ((31, 119, 180), (255, 127, 14)):
+        hits = (pixels == colour).all(axis=2)
+        for column in range(config.key_frames.sheet_columns):
+            assert hits[:, column * size : (column + 1) * size].sum() > 10
 
 
 def test_cli_rejects_an_unknown_side(capsys: pytest.CaptureFixture[str]) -> None:

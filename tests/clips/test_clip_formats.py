@@ -1,8 +1,16 @@
-"""Containers are recognised by their bytes: a WebM (browser upload) clip analyses like the MP4."""
+"""Containers are recognised by their bytes; phone quirks: rotation flags, variable frame rate."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
+
+import pytest
+
+from coach.clips.analysis import analyze_clip
+from coach.clips.config import ClipConfig
+from coach.clips.decode import orientation_from_matrix
+from coach.clips.errors import ClipRejected, Code
 
 from . import clip_factory as cf
 from .conftest import FPS, HEALTHY_SMILE_NARROWING
@@ -30,3 +38,79 @@ def test_webm_clip_gives_the_same_result_as_mp4(
         for side in ("right", "left"):
             key = f"{name}.{side}"
             assert abs(report.metrics[key] - mp4.metrics[key]) <= MAX_GAP_POINTS, key
+
+
+PORTRAIT = (360, 640)
+IDENTITY_MATRIX = (65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30)
+
+
+@pytest.mark.parametrize(
+    ("matrix", "turns", "mirrored"),
+    [
+        ((65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30), 0, False),
+        ((0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30), 3, False),  # shown turned 90° clockwise
+        ((0, -65536, 0, 65536, 0, 0, 0, 0, 1 << 30), 1, False),
+        ((-65536, 0, 0, 0, -65536, 0, 0, 0, 1 << 30), 2, False),
+        ((-65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30), 0, True),  # a horizontal flip
+    ],
+)
+def test_display_matrix_gives_the_turn_and_the_flip(
+    matrix: tuple[int, ...], turns: int, mirrored: bool
+) -> None:
+    orientation = orientation_from_matrix(struct.pack("<9i", *matrix))
+    assert (orientation.quarter_turns, orientation.mirrored) == (turns, mirrored)
+
+
+@pytest.fixture(scope="module")
+def sideways_clips(clip_dir: Path) -> dict[str, Path]:
+    """A portrait H.264 clip stored sideways with the phone's rotation flag, and the same
+    bytes with the flag cleared (the face really lies on its side)."""
+    face = cf.face_image(*PORTRAIT, "astronaut")
+    narrowing = (HEALTHY_SMILE_NARROWING, HEALTHY_SMILE_NARROWING)
+    flagged = cf.write_av(
+        clip_dir / "portrait_sideways.mp4",
+        cf.frames(face, cf.protocol(smile_eye=narrowing), FPS),
+        FPS,
+        stored_sideways=True,
+    )
+    unflagged = clip_dir / "portrait_sideways_noflag.mp4"
+    unflagged.write_bytes(flagged.read_bytes())
+    cf.set_track_matrix(unflagged, IDENTITY_MATRIX)
+    return {"flagged": flagged, "unflagged": unflagged}
+
+
+def test_portrait_clip_stored_sideways_is_turned_upright_and_measured(
+    sideways_clips: dict[str, Path], analysed
+) -> None:
+    report = analysed(sideways_clips["flagged"])
+    assert report.clip.rotation_deg == 270
+    assert (report.clip.width, report.clip.height) == (PORTRAIT[1], PORTRAIT[0])  # as stored
+    assert (report.clip.analysis_width, report.clip.analysis_height) == PORTRAIT  # upright
+    assert report.status == "ok"
+    assert report.flags.ocular_synkinesis == [] and report.flags.weakness == []
+    assert abs(report.quality.tilt_deg) < 10
+
+
+def test_face_still_on_its_side_is_refused_by_the_pose_gate(
+    sideways_clips: dict[str, Path], config: ClipConfig
+) -> None:
+    with pytest.raises(ClipRejected) as caught:
+        analyze_clip(sideways_clips["unflagged"])
+    assert caught.value.code in (Code.HEAD_POSE.value, Code.NO_FACE.value)
+    if caught.value.code == Code.HEAD_POSE.value:
+        assert abs(caught.value.details["tilt_deg"]) > config.quality.max_tilt_deg
+
+
+def test_variable_frame_rate_keeps_real_time(clip_dir: Path, analysed) -> None:
+    """Frames arrive at irregular intervals; phases are placed by their real timestamps."""
+    protocol = cf.protocol()
+    times = cf.variable_times(FPS, jitter=0.45, seed=3)
+    face = cf.face_image(480, 480, "astronaut")
+    clip = cf.write_av(
+        clip_dir / "vfr.mp4", cf.frames(face, protocol, FPS, times=times), FPS, times=times
+    )
+    report = analysed(clip)
+    detected = {p["name"]: p for p in report.phases}
+    for spec in protocol.phases:
+        assert spec.start - 0.3 <= detected[spec.name]["start_s"] <= spec.hold_start + 0.3
+    assert abs(report.clip.duration_s - protocol.duration) < 0.5

@@ -212,11 +212,13 @@ def _still_signals(yaw_deg: float, samples: int = 30) -> FaceSignals:
         valid=np.ones(samples, dtype=bool),
         aperture={},
         corner={},
+        corner_lower={},
         brow={},
         mouth_width=ones,
         yaw_deg=ones * yaw_deg,
         pitch_deg=ones * 0.0,
         roll_deg=ones * 0.0,
+        tilt_deg=ones * 0.0,
         translation_icw=ones * 0.0,
         scale=ones,
     )

@@ -113,7 +113,7 @@ def test_a_side_barely_moving_is_weakness_not_synkinesis(weak_clip: Path, analys
     assert metrics["movement_ratio_brow_pct"] < 50
     assert metrics["eye_closure_pct.left"] < metrics["eye_closure_pct.right"]
     # The weak eye does not narrow in the smile: its opening ratio stays within a grade point.
-    grade_point = config.flags.ocular["pucker_narrowing_min_pct"]
+    grade_point = config.flags.ocular["pucker_asymmetry_min_pct"]
     assert metrics["ocular_synkinesis_score"] > PERCENT - grade_point
     assert metrics["eye_opening_ratio_smile_pct"] > PERCENT
 
