@@ -21,6 +21,7 @@ from coach.clips.quality import (
     check_glasses,
     check_head,
     check_light_and_faces,
+    check_mouth,
 )
 from coach.clips.report import STATUS_OK, STATUS_PARTIAL, ClipInfo, ClipReport, Series
 from coach.clips.sides import check_sides
@@ -102,7 +103,10 @@ def analyze_clip(
     quality.warnings += [f"{name}_not_seen" for name in phases.missed]
     check_glasses(track, phases, config, quality)
     check_eyes(signals, phases, config, quality)
-    metrics = compute_metrics(signals, phases, quality.eyes_measurable, affected_side, config)
+    check_mouth(signals, phases, config, quality)
+    metrics = compute_metrics(
+        signals, phases, quality.eyes_measurable, affected_side, config, quality.mouth_measurable
+    )
     flags = compute_flags(metrics, config)
     flat = metrics.flat()
     comparison = compare_with_baseline(flat, baseline, config) if baseline is not None else None

@@ -71,6 +71,7 @@ class Quality:
     max_scale_change: float
     max_motion_fraction: float
     max_eye_jitter_pct: float
+    max_mouth_jitter_pct: float
     min_rest_aperture_icw: float
 
 

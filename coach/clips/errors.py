@@ -25,6 +25,7 @@ class Code(str, Enum):
     PROTOCOL_INCOMPLETE = "protocol_incomplete"
     EYES_NOT_MEASURABLE = "eyes_not_measurable"
     GLASSES = "glasses"
+    MOUTH_NOT_MEASURABLE = "mouth_not_measurable"
     BROW_RAISE_NOT_SEEN = "brow_raise_not_seen"
 
 

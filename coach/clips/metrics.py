@@ -25,11 +25,13 @@ PERCENT = 100.0
 FULL_SCORE = 100.0  # Auto-eFACE: 100 = no ocular synkinesis
 MOVEMENTS = {  # weakness compares these amplitudes between the sides
     "mouth_excursion_smile_pct": "movement_ratio_smile_pct",
+    "mouth_excursion_pucker_pct": "movement_ratio_pucker_pct",
     "brow_raise_pct": "movement_ratio_brow_pct",
     "eye_closure_pct": "movement_ratio_eye_closure_pct",
 }
 MOVEMENT_NAMES = {  # amplitude → protocol movement it belongs to
     "mouth_excursion_smile_pct": "smile",
+    "mouth_excursion_pucker_pct": "pucker",
     "brow_raise_pct": "brow_raise",
     "eye_closure_pct": "eye_closure",
 }
@@ -197,6 +199,7 @@ def compute_metrics(
     eyes_measurable: dict[str, bool],
     affected_side: str | None,
     config: ClipConfig,
+    mouth_measurable: bool = True,
 ) -> Metrics:
     """All metrics; without a given affected side, the ocular score is the worse side's."""
     per_side = {s: side_metrics(signals, phases, s, eyes_measurable[s]) for s in SIDES}
@@ -214,7 +217,12 @@ def compute_metrics(
     if assessed is not None:
         overall.update(ocular_score(per_side, assessed))
     overall.update(movement_ratios(per_side, affected_side, config))
-    overall["oral_asymmetry_closure_pct"] = oral_asymmetry(signals, phases)
+    overall["oral_asymmetry_closure_pct"] = (
+        oral_asymmetry(signals, phases) if mouth_measurable else None
+    )
+    if not mouth_measurable:
+        for side in SIDES:
+            per_side[side].mouth_excursion_closure_pct = None
     for phase in ("smile", "pucker"):
         name = f"eye_narrowing_{phase}_pct"
         right, left = getattr(per_side["right"], name), getattr(per_side["left"], name)
@@ -248,6 +256,15 @@ def _eye_gap(metrics: Metrics, phase: str, side: str) -> float | None:
     return None if gap is None else (gap if side == "right" else -gap)
 
 
+def _smile_symmetric(per_side: dict[str, SideMetrics], config: ClipConfig) -> bool:
+    """Both mouth corners moved alike in the smile (a lopsided smile squeezes one cheek and
+    eye more, healthy or not, so then the smile says nothing about the eyes)."""
+    values = [per_side[s].mouth_excursion_smile_pct for s in SIDES]
+    if any(v is None for v in values) or max(values) <= 0:  # type: ignore[type-var]
+        return False
+    return min(values) / max(values) >= config.flags.ocular["smile_symmetry_min"]  # type: ignore[type-var, operator]
+
+
 def compute_flags(metrics: Metrics, config: ClipConfig) -> Flags:
     """Ocular synkinesis, oral synkinesis and weakness (per movement and per side)."""
     per_side, cfg = metrics.per_side, config.flags
@@ -256,12 +273,13 @@ def compute_flags(metrics: Metrics, config: ClipConfig) -> Flags:
         weakness=[s for s in SIDES if len(moves[s]) >= cfg.weakness["min_movements"]],
         weak_movements={s: moves[s] for s in SIDES if moves[s]},
     )
+    symmetric = _smile_symmetric(per_side, config)
     for side in SIDES:
         pucker = _exceeds(_eye_gap(metrics, "pucker", side), cfg.ocular["pucker_asymmetry_min_pct"])
         smile = _exceeds(_eye_gap(metrics, "smile", side), cfg.ocular["smile_asymmetry_min_pct"])
-        # A weak eye that cannot narrow makes the healthy eye's normal smile narrowing look
-        # asymmetric: the smile counts only when the other side is not weak.
-        if pucker or (smile and other(side) not in flags.weakness):
+        # A weak side's eye that cannot narrow, or a lopsided smile, makes the eyes' normal
+        # smile narrowing differ: the smile counts only when it was even and no side is weak.
+        if pucker or (smile and symmetric and other(side) not in flags.weakness):
             flags.ocular_synkinesis.append(side)
     asymmetry = metrics.overall.get("oral_asymmetry_closure_pct")
     if _exceeds(asymmetry, cfg.oral["closure_asymmetry_min_pct"]):

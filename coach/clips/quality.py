@@ -16,6 +16,7 @@ from coach.clips.signals import SIDES, FaceSignals
 
 MAD_TO_SD = 1.4826  # robust SD from the median absolute deviation (normal data)
 MIN_JITTER_STEPS = 6  # fewer frame-to-frame steps at rest than this: use every hold too
+STEP_MEDIAN_TO_SD = 1.665  # median length of the difference of two 2-D normal points / their SD
 
 
 @dataclass
@@ -31,6 +32,8 @@ class QualityReport:
     motion_fraction: float | None = None
     eye_jitter_pct: dict[str, float | None] = field(default_factory=dict)
     eyes_measurable: dict[str, bool] = field(default_factory=dict)
+    mouth_jitter_pct: dict[str, float | None] = field(default_factory=dict)
+    mouth_measurable: bool = True
     glasses: bool = False
     glasses_score: float | None = None
     warnings: list[str] = field(default_factory=list)
@@ -147,3 +150,39 @@ def check_eyes(
         quality.eyes_measurable = {side: False for side in SIDES}
     elif not all(quality.eyes_measurable.values()):
         quality.warnings.append(Code.EYES_NOT_MEASURABLE.value)
+
+
+def mouth_jitter_pct(corner: np.ndarray, phases: ProtocolPhases) -> float | None:
+    """Robust per-frame SD (% ICW) of a mouth corner's position while the face rests."""
+    steps = _vector_steps(corner, [phases.rest.hold])
+    if len(steps) < MIN_JITTER_STEPS:
+        steps = _vector_steps(corner, [segment.hold for segment in phases.ordered()])
+    if len(steps) == 0:
+        return None
+    return 100 * float(np.median(np.hypot(*steps.T))) / STEP_MEDIAN_TO_SD
+
+
+def _vector_steps(points: np.ndarray, frame_sets: list[np.ndarray]) -> np.ndarray:
+    """Frame-to-frame moves of a 2-D point inside each frame set (finite ones)."""
+    steps = [
+        points[pairs] - points[pairs - 1]
+        for frames in frame_sets
+        for pairs in [frames[1:][np.diff(frames) == 1]]
+    ]
+    joined = np.concatenate(steps) if steps else np.empty((0, 2))
+    return joined[np.isfinite(joined).all(axis=1)]
+
+
+def check_mouth(
+    signals: FaceSignals, phases: ProtocolPhases, config: ClipConfig, quality: QualityReport
+) -> None:
+    """Mouth corners steady at rest, else oral synkinesis is left out (a moustache or beard
+    can hide the corners; smile and pucker excursions are large enough to keep)."""
+    for side in SIDES:
+        quality.mouth_jitter_pct[side] = mouth_jitter_pct(signals.corner_lower[side], phases)
+    jitters = [v for v in quality.mouth_jitter_pct.values() if v is not None]
+    quality.mouth_measurable = len(jitters) == len(SIDES) and (
+        max(jitters) <= config.quality.max_mouth_jitter_pct
+    )
+    if not quality.mouth_measurable:
+        quality.warnings.append(Code.MOUTH_NOT_MEASURABLE.value)

@@ -262,7 +262,7 @@ FACE_SOURCES = {
     "jesse": ("breakingbad.jpg", 740),
     "lenna": ("lenna.png", None),
 }
-FACE_HEIGHT_SHARE = 0.5  # the landmarks' height as a share of the frame height (a selfie)
+FACE_HEIGHT_SHARES = (0.5, 0.65, 0.8)  # landmarks' height / frame height (a selfie), tried in turn
 
 
 @lru_cache(maxsize=8)
@@ -293,13 +293,15 @@ def _photo_landmarks(name: str) -> np.ndarray:
     return detect_landmarks(photo, near_x=near_x)
 
 
-def face_crop(name: str, width: int, height: int) -> np.ndarray:
+def face_crop(
+    name: str, width: int, height: int, share: float = FACE_HEIGHT_SHARES[0]
+) -> np.ndarray:
     """A selfie-like crop (RGB, width × height) around a source photo's face; edges smeared."""
     photo = source_photo(name)
     points = _photo_landmarks(name)
     low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2
-    crop_h = (high[1] - low[1]) / FACE_HEIGHT_SHARE
+    crop_h = (high[1] - low[1]) / share
     crop_w = crop_h * width / height
     matrix = np.array(
         [
@@ -331,10 +333,16 @@ def astronaut_crop(width: int, height: int) -> np.ndarray:
 @lru_cache(maxsize=16)
 def face_image(width: int = 480, height: int = 480, source: str = "astronaut") -> FaceImage:
     """A real face at a given frame size, with its landmarks (cached per size and face)."""
-    rgb = (
-        astronaut_crop(width, height) if source == "astronaut" else face_crop(source, width, height)
-    )
-    return FaceImage(rgb=rgb, landmarks=detect_landmarks(rgb))
+    if source == "astronaut":
+        rgb = astronaut_crop(width, height)
+        return FaceImage(rgb=rgb, landmarks=detect_landmarks(rgb))
+    for share in FACE_HEIGHT_SHARES:  # a wide frame round a tall photo: come closer
+        rgb = face_crop(source, width, height, share)
+        try:
+            return FaceImage(rgb=rgb, landmarks=detect_landmarks(rgb))
+        except RuntimeError:
+            continue
+    raise RuntimeError(f"no face found in {source} at {width}x{height}")
 
 
 def _eye_geometry(face: FaceImage, side: str) -> _EyeGeometry:
@@ -696,3 +704,38 @@ def chain(*filters: FrameFilter | None) -> FrameFilter | None:
 def mirror(rgb: np.ndarray, _t: float, _index: int) -> np.ndarray:
     """A front camera that saves the selfie mirrored (subject's left shows on the left)."""
     return np.ascontiguousarray(rgb[:, ::-1])
+
+
+def with_glasses(face: FaceImage, colour: tuple[int, int, int] = (40, 30, 25)) -> FaceImage:
+    """The face wearing a drawn pair of glasses (rims round each eye and a bridge)."""
+    rgb = face.rgb.copy()
+    axis, up = face.face_axis
+    thickness = max(2, int(round(face.icw / 45)))
+    centres = {}
+    for side in SIDES:
+        corners = face.landmarks[[OUTER_CANTHUS[side], INNER_CANTHUS[side]]]
+        centre = corners.mean(axis=0) - up * 0.02 * face.icw
+        centres[side] = centre
+        half_width = 0.3 * face.icw
+        angle = float(np.degrees(np.arctan2(axis[1], axis[0])))
+        cv2.ellipse(
+            rgb,
+            (int(centre[0]), int(centre[1])),
+            (int(half_width), int(0.2 * face.icw)),
+            angle,
+            0,
+            360,
+            colour,
+            thickness,
+            cv2.LINE_AA,
+        )
+    inner = {s: centres[s] + (axis if s == "right" else -axis) * 0.3 * face.icw for s in SIDES}
+    cv2.line(
+        rgb,
+        tuple(int(v) for v in inner["right"]),
+        tuple(int(v) for v in inner["left"]),
+        colour,
+        thickness,
+        cv2.LINE_AA,
+    )
+    return FaceImage(rgb=rgb, landmarks=face.landmarks)

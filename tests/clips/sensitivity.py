@@ -39,7 +39,10 @@ def outcome(result: dict[str, Any]) -> str:
     sign, side = case["sign"], case["side"]
     flags = report["flags"]
     if sign in SIGNS:
-        if sign == "ocular_synkinesis" and not report["quality"]["eyes_measurable"].get(side):
+        quality = report["quality"]
+        if sign == "ocular_synkinesis" and not all(quality["eyes_measurable"].values()):
+            return "not_measurable"  # side against side needs both eyes
+        if sign == "oral_synkinesis" and not quality["mouth_measurable"]:
             return "not_measurable"
         return "detected" if side in flags[sign] else "missed"
     return "false_positive" if any(flags[s] for s in SIGNS) else "clean"
