@@ -2,6 +2,12 @@
 
 Entry point: `analyze_clip(path, affected_side=None, baseline=None, progress=None)` returns a
 `ClipReport` or raises `ClipRejected` (stable `code` + patient retake `message`).
+
+Modules, in pipeline order: validation (bytes, container, stream), decode (PyAV: upright frames,
+real timestamps), landmarks (Face Mesh, face crops), signals (aligned per-side measurements),
+quality (gates), phases (movements from whichever side moves), glasses, metrics (side against
+side), sides (weak side vs the recorded affected side: red flags), baseline, messages,
+keyframes and plot (therapist PNGs), report (JSON keys documented there).
 """
 
 from coach.clips.analysis import analyze_clip

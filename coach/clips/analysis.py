@@ -104,9 +104,7 @@ def analyze_clip(
     check_glasses(track, phases, config, quality)
     check_eyes(signals, phases, config, quality)
     check_mouth(signals, phases, config, quality)
-    metrics = compute_metrics(
-        signals, phases, quality.eyes_measurable, affected_side, config, quality.mouth_measurable
-    )
+    metrics = compute_metrics(signals, phases, quality, affected_side, config)
     flags = compute_flags(metrics, config)
     flat = metrics.flat()
     comparison = compare_with_baseline(flat, baseline, config) if baseline is not None else None

@@ -96,6 +96,7 @@ class Flags:
     ocular: dict[str, float]
     oral: dict[str, float]
     weakness: dict[str, Any]
+    min_standard_errors: float
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,18 @@ moved more.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from coach.clips.config import ClipConfig
 from coach.clips.phases import ProtocolPhases
+from coach.clips.quality import QualityReport
 from coach.clips.signals import OUTWARD_X, SIDES, FaceSignals
 
 PERCENT = 100.0
+MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)  # SE of a median of n normal values: 1.2533 σ/√n
 FULL_SCORE = 100.0  # Auto-eFACE: 100 = no ocular synkinesis
 MOVEMENTS = {  # weakness compares these amplitudes between the sides
     "mouth_excursion_smile_pct": "movement_ratio_smile_pct",
@@ -193,15 +196,33 @@ def movement_ratios(
     return ratios
 
 
+def _standard_error(
+    jitter: dict[str, float | None], phases: ProtocolPhases, phase: str
+) -> float | None:
+    """Standard error (same units as the jitter) of a right-minus-left difference of
+    hold-minus-rest medians, from each side's per-frame jitter and the frame counts."""
+    if any(v is None for v in jitter.values()):
+        return None
+    frames = len(phases.movements[phase].hold), len(phases.rest.hold)
+    if min(frames) == 0:
+        return None
+    spread = math.sqrt(sum(v**2 for v in jitter.values()))  # type: ignore[operator]
+    return MEDIAN_EFFICIENCY * spread * math.sqrt(sum(1 / n for n in frames))
+
+
 def compute_metrics(
     signals: FaceSignals,
     phases: ProtocolPhases,
-    eyes_measurable: dict[str, bool],
+    quality: QualityReport,
     affected_side: str | None,
     config: ClipConfig,
-    mouth_measurable: bool = True,
 ) -> Metrics:
-    """All metrics; without a given affected side, the ocular score is the worse side's."""
+    """All metrics; without a given affected side, the ocular score is the worse side's.
+
+    Side-against-side values come with their standard error (`*_se_pct`) from the clip's own
+    landmark jitter at rest, so a noisy clip needs a larger difference to count.
+    """
+    eyes_measurable, mouth_measurable = quality.eyes_measurable, quality.mouth_measurable
     per_side = {s: side_metrics(signals, phases, s, eyes_measurable[s]) for s in SIDES}
     if affected_side is not None:
         assessed = affected_side
@@ -217,10 +238,14 @@ def compute_metrics(
     if assessed is not None:
         overall.update(ocular_score(per_side, assessed))
     overall.update(movement_ratios(per_side, affected_side, config))
-    overall["oral_asymmetry_closure_pct"] = (
-        oral_asymmetry(signals, phases) if mouth_measurable else None
-    )
-    if not mouth_measurable:
+    overall["oral_asymmetry_closure_pct"] = None
+    overall["oral_asymmetry_closure_se_pct"] = None
+    if mouth_measurable:
+        overall["oral_asymmetry_closure_pct"] = oral_asymmetry(signals, phases)
+        overall["oral_asymmetry_closure_se_pct"] = _standard_error(
+            quality.mouth_jitter_pct, phases, "eye_closure"
+        )
+    else:
         for side in SIDES:
             per_side[side].mouth_excursion_closure_pct = None
     for phase in ("smile", "pucker"):
@@ -228,12 +253,23 @@ def compute_metrics(
         right, left = getattr(per_side["right"], name), getattr(per_side["left"], name)
         gap = None if right is None or left is None else right - left
         overall[f"eye_asymmetry_{phase}_pct"] = gap  # > 0: the right eye narrows more
+        overall[f"eye_asymmetry_{phase}_se_pct"] = (
+            None if gap is None else _standard_error(quality.eye_jitter_pct, phases, phase)
+        )
     return Metrics(per_side, overall, assessed, affected_side is not None)
 
 
 def _exceeds(value: float | None, threshold: float) -> bool:
     """value is known and at least threshold."""
     return value is not None and value >= threshold
+
+
+def _significant(
+    value: float | None, error: float | None, threshold: float, config: ClipConfig
+) -> bool:
+    """At least the clinical threshold and `min_standard_errors` standard errors."""
+    floor = config.flags.min_standard_errors * error if error is not None else 0.0
+    return _exceeds(value, max(threshold, floor))
 
 
 def weak_movements(per_side: dict[str, SideMetrics], side: str, config: ClipConfig) -> list[str]:
@@ -274,15 +310,27 @@ def compute_flags(metrics: Metrics, config: ClipConfig) -> Flags:
         weak_movements={s: moves[s] for s in SIDES if moves[s]},
     )
     symmetric = _smile_symmetric(per_side, config)
+    overall = metrics.overall
     for side in SIDES:
-        pucker = _exceeds(_eye_gap(metrics, "pucker", side), cfg.ocular["pucker_asymmetry_min_pct"])
-        smile = _exceeds(_eye_gap(metrics, "smile", side), cfg.ocular["smile_asymmetry_min_pct"])
+        pucker = _significant(
+            _eye_gap(metrics, "pucker", side),
+            overall.get("eye_asymmetry_pucker_se_pct"),
+            cfg.ocular["pucker_asymmetry_min_pct"],
+            config,
+        )
+        smile = _significant(
+            _eye_gap(metrics, "smile", side),
+            overall.get("eye_asymmetry_smile_se_pct"),
+            cfg.ocular["smile_asymmetry_min_pct"],
+            config,
+        )
         # A weak side's eye that cannot narrow, or a lopsided smile, makes the eyes' normal
         # smile narrowing differ: the smile counts only when it was even and no side is weak.
         if pucker or (smile and symmetric and other(side) not in flags.weakness):
             flags.ocular_synkinesis.append(side)
-    asymmetry = metrics.overall.get("oral_asymmetry_closure_pct")
-    if _exceeds(asymmetry, cfg.oral["closure_asymmetry_min_pct"]):
+    asymmetry = overall.get("oral_asymmetry_closure_pct")
+    error = overall.get("oral_asymmetry_closure_se_pct")
+    if _significant(asymmetry, error, cfg.oral["closure_asymmetry_min_pct"], config):
         excursions = {s: per_side[s].mouth_excursion_closure_pct or 0.0 for s in SIDES}
         flags.oral_synkinesis.append(max(SIDES, key=lambda s: excursions[s]))
     return flags

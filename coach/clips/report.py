@@ -10,7 +10,8 @@ JSON keys (`ClipReport.to_dict()`, schema_version 2), read by the portal and the
 - `phases`: [{name, start_s, end_s}] for rest, eye_closure, smile, pucker, brow_raise.
 - `metrics`: flat `name.side` and whole-face values in percent (see metrics.py), null when
   not measurable; side-against-side values `eye_asymmetry_{smile,pucker}_pct` (> 0: right
-  narrows more) and `oral_asymmetry_closure_pct`.
+  narrows more) and `oral_asymmetry_closure_pct`, each with its standard error `*_se_pct`
+  from the clip's own jitter at rest (a flag needs 3 SE as well as its threshold).
 - `flags`: sides with `ocular_synkinesis`, `oral_synkinesis`, `weakness`, and
   `weak_movements` {side: [movement, ...]}.
 - `side_check`: weak side against the recorded affected side (sides.py): `status`

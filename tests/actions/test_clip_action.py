@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from actions.clip import ActionAnalyzeClip, clip_runner
 from coach.clips.config import load_config
-from coach.clips.intake import plot_path, store_clip_file
+from coach.clips.intake import key_frames_path, plot_path, store_clip_file
 from coach.config import get_settings
 from coach.storage.db import transaction
 from coach.storage.models import ClipAnalysis, Escalation
@@ -42,6 +42,7 @@ async def test_first_good_clip_becomes_the_baseline(
         assert (row.is_baseline, row.needs_review, row.clip_id) == (True, False, stored.clip_id)
         assert row.report["metrics"]
     assert plot_path(stored.clip_id).read_bytes().startswith(b"\x89PNG")
+    assert key_frames_path(stored.clip_id).read_bytes().startswith(b"\x89PNG")
 
 
 async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol_clip_files):
