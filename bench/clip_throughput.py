@@ -53,6 +53,7 @@ SHORTCUTS: dict[str, dict[str, dict[str, Any]]] = {
     "tracking_mode": {"mesh": {"tracking": True}},
     "downscale_to_960": {"sampling": {"max_side_px": 960}},
     "downscale_to_640": {"sampling": {"max_side_px": 640}},
+    "sample_at_10fps": {"sampling": {"target_fps": 10}},
     "sample_at_5fps": {"sampling": {"target_fps": 5}},
 }
 # Right eye narrows during smile and pucker (synkinesis); the left is left alone.

@@ -14,7 +14,7 @@ from coach.clips.report import ClipReport
 
 from . import clip_factory as cf
 
-FPS = 15.0
+FPS = 25.0  # a common phone rate: the fast pipeline samples 15 of its frames a second
 SIZE = (480, 480)
 SYNKINESIS_AMOUNTS = (0.0, 0.1, 0.2, 0.3, 0.4)
 HEALTHY_SMILE_NARROWING = 0.2  # normal eyes narrow ~22 % in a big smile (CLINICAL.md)
