@@ -24,11 +24,12 @@ HEALTHY_SMILE_NARROWING = 0.2  # normal eyes narrow ~22 % in a smile, alike on b
 SMILE_CORNER = (0.10, 0.06)  # outward, up (ICW) at the peak of a smile
 SYNKINESIS_SIDE_GAIN = 0.7  # half the synkinesis clips also move a little less on that side
 SWAY = {"translation_icw": 0.04, "roll_deg": 1.5, "period_s": 3.0}
+# The cue card asks to hold each movement about two seconds; people hold a little less.
 TIMING = {
-    "rest": 1.5,
-    "gap": 0.4,
+    "rest": 1.2,
+    "gap": 0.3,
     "tail": 0.5,
-    "holds": {"eye_closure": 0.8, "smile": 0.8, "pucker": 0.8, "brow_raise": 0.8},
+    "holds": {"eye_closure": 1.5, "smile": 1.5, "pucker": 1.5, "brow_raise": 1.5},
 }
 
 
@@ -67,7 +68,7 @@ FORMATS_BY_NAME = {f.name: f for f in (*FORMATS, PORTRAIT_1080)}
 # Amplitudes (0–60 %): eye narrowing as a share of the lid aperture; oral corner movement as a
 # share of a smile's corner excursion; weakness as how much the weak side moves (gain).
 OCULAR = (0.2, 0.4, 0.6)
-ORAL = (0.2, 0.4, 0.6)
+ORAL = (0.3, 0.6, 0.6)  # twice at the claimed amplitude: enough clips to count a rate
 WEAK_GAINS = (0.05, 0.25, 0.45)
 
 
