@@ -26,6 +26,7 @@ class Code(str, Enum):
     EYES_NOT_MEASURABLE = "eyes_not_measurable"
     GLASSES = "glasses"
     MOUTH_NOT_MEASURABLE = "mouth_not_measurable"
+    PUCKER_NOT_SEEN = "pucker_not_seen"
     BROW_RAISE_NOT_SEEN = "brow_raise_not_seen"
 
 

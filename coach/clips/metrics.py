@@ -102,6 +102,8 @@ def _median(values: np.ndarray) -> float | None:
 
 def corner_shift(corner: np.ndarray, phases: ProtocolPhases, phase: str) -> np.ndarray | None:
     """Median position of a mouth corner over a phase's hold minus its median at rest (ICW)."""
+    if phase not in phases.movements:
+        return None
     with np.errstate(invalid="ignore"):
         held = corner[phases.movements[phase].hold]
         rest = corner[phases.rest.hold]
@@ -131,6 +133,8 @@ def side_metrics(
     if eye_ok and rest_aperture:
 
         def narrowing(phase: str) -> float | None:
+            if phase not in moves:
+                return None
             value = _median(aperture[moves[phase].hold])
             return None if value is None else PERCENT * (1 - value / rest_aperture)
 
@@ -201,7 +205,7 @@ def _standard_error(
 ) -> float | None:
     """Standard error (same units as the jitter) of a right-minus-left difference of
     hold-minus-rest medians, from each side's per-frame jitter and the frame counts."""
-    if any(v is None for v in jitter.values()):
+    if any(v is None for v in jitter.values()) or phase not in phases.movements:
         return None
     frames = len(phases.movements[phase].hold), len(phases.rest.hold)
     if min(frames) == 0:

@@ -147,14 +147,39 @@ def test_head_motion_is_rejected(head_motion_clip: Path, config: ClipConfig) -> 
     assert caught.value.details["motion_fraction"] > config.quality.max_motion_fraction
 
 
-def test_missing_movement_is_protocol_incomplete(clip_dir: Path, face: cf.FaceImage) -> None:
+def test_missing_smile_is_refused_naming_the_smile(
+    clip_dir: Path, face: cf.FaceImage, config: ClipConfig
+) -> None:
     clip = cf.protocol_clip(
-        clip_dir / "no_pucker.mp4", cf.protocol(pucker_corner=(0.0, 0.0)), fps=FPS
+        clip_dir / "no_smile.mp4", cf.protocol(smile_corner=(0.0, 0.0)), fps=FPS
     )
     with pytest.raises(ClipRejected) as caught:
         analyze_clip(clip)
     assert caught.value.code == Code.PROTOCOL_INCOMPLETE.value
-    assert caught.value.details == {"missing": "pucker"}
+    assert caught.value.details == {"missing": "smile"}
+    assert caught.value.message.startswith(config.messages["missing"]["smile"].strip())
+    assert "without forcing" in caught.value.message
+
+
+def test_missing_pucker_leaves_only_the_pucker_out(
+    clip_dir: Path, face: cf.FaceImage, config: ClipConfig
+) -> None:
+    clip = cf.protocol_clip(
+        clip_dir / "no_pucker.mp4", cf.protocol(pucker_corner=(0.0, 0.0)), fps=FPS
+    )
+    report = analyze_clip(clip)
+    assert report.status == "partial"
+    assert report.quality.warnings == ["pucker_not_seen"]
+    assert [p["name"] for p in report.phases] == [
+        "rest",
+        "eye_closure",
+        "smile",
+        "brow_raise",
+    ]
+    assert report.metrics["eye_narrowing_pucker_pct.right"] is None
+    assert report.metrics["eye_narrowing_smile_pct.right"] is not None
+    assert report.metrics["brow_raise_pct.left"] is not None
+    assert config.retake_message("pucker_not_seen") in report.patient_message
 
 
 def test_unstable_eye_landmarks_leave_that_eye_not_measurable(
