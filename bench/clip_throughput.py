@@ -15,7 +15,8 @@ Each measurement runs in a fresh process pinned to one CPU core, one after anoth
 - reference: `analyze_clip(reference=True)` — every frame, full size, per-frame detection —
   to check the fast pipeline's metrics against it on this clip, and the shortcuts the shipped
   config leaves off (tracking mode, downscaling) for the record.
-Wall time is the median (and best) of the repeats (the machine is shared, so runs vary); peak
+Wall time is the median (and best) of the repeats, full / floor / naive runs interleaved so
+that the shared machine's changing load falls on all of them alike; peak
 memory is the process's peak resident set size during the measurement (VmHWM, reset just
 before) and the peak of Python-level allocations (tracemalloc, in a separate untimed run).
 """
@@ -170,9 +171,17 @@ def _in_child(kind: str, clip: Path, trace: bool = False) -> dict[str, Any]:
         return pool.submit(measure, kind, str(clip), trace).result()
 
 
-def _summary(kind: str, clip: Path) -> dict[str, Any]:
-    runs = [_in_child(kind, clip) for _ in range(REPEATS)]
-    memory = _in_child(kind, clip, trace=True)
+def _interleaved(kinds: tuple[str, ...], clip: Path) -> dict[str, dict[str, Any]]:
+    """REPEATS rounds of one run of each kind in turn (load on a shared machine drifts; this
+    way it drifts alike for all), then one traced run of each; summaries per kind."""
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for _ in range(REPEATS):
+        for kind in kinds:
+            runs[kind].append(_in_child(kind, clip))
+    return {kind: _summary(runs[kind], _in_child(kind, clip, trace=True)) for kind in kinds}
+
+
+def _summary(runs: list[dict[str, Any]], memory: dict[str, Any]) -> dict[str, Any]:
     walls = [r["wall_s"] for r in runs]
     return {
         "wall_s_median": round(statistics.median(walls), 3),
@@ -215,9 +224,8 @@ def _make_clip(folder: Path, fps: float) -> Path:
 
 def _clip_results(clip: Path, fps: float, with_reference: bool) -> dict[str, Any]:
     """Every measurement on one clip."""
-    full = _summary("full", clip)
-    floor = _summary("floor", clip)
-    naive = _summary("naive_floor", clip)
+    measured = _interleaved(("full", "floor", "naive_floor"), clip)
+    full, floor, naive = (measured[k] for k in ("full", "floor", "naive_floor"))
     ratio = full["wall_s_median"] / floor["wall_s_median"]
     ratio_min = full["wall_s_min"] / floor["wall_s_min"]
     realtime = SECONDS / full["wall_s_median"]
