@@ -28,7 +28,17 @@ RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "clips"
 NOISE_PERCENTILE = 95
 
 
-def outcome(result: dict[str, Any]) -> str:
+def comparable_movements(report: dict[str, Any], config: ClipConfig) -> int:
+    """How many movements could be compared side against side (weakness needs enough)."""
+    strong_min = config.flags.weakness["min_strong_side"]
+    count = 0
+    for amplitude, minimum in strong_min.items():
+        values = [report["metrics"].get(f"{amplitude}.{side}") for side in ("right", "left")]
+        count += all(v is not None for v in values) and max(values) >= minimum
+    return count
+
+
+def outcome(result: dict[str, Any], config: ClipConfig | None = None) -> str:
     """detected / missed / not_measurable / rejected / error for a sign clip; for a clip
     without a synkinesis sign: clean / false_positive (or rejected / error)."""
     if "error" in result:
@@ -44,6 +54,13 @@ def outcome(result: dict[str, Any]) -> str:
             return "not_measurable"  # side against side needs both eyes
         if sign == "oral_synkinesis" and not quality["mouth_measurable"]:
             return "not_measurable"
+        if (
+            sign == "weakness"
+            and config is not None
+            and side not in flags[sign]
+            and comparable_movements(report, config) < config.flags.weakness["min_movements"]
+        ):
+            return "not_measurable"  # too few movements seen on both sides to compare
         return "detected" if side in flags[sign] else "missed"
     return "false_positive" if any(flags[s] for s in SIGNS) else "clean"
 
@@ -81,7 +98,7 @@ def build_table(results: list[dict[str, Any]], config: ClipConfig) -> dict[str, 
     glasses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for result in results:
         case = result["case"]
-        result_outcome = outcome(result)
+        result_outcome = outcome(result, config)
         groups = (per_face[case["face"]], per_format[case["format"]])
         if "fast" in result:
             glasses[case["face"]]["clips"] += 1

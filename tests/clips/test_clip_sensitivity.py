@@ -76,8 +76,11 @@ def test_the_weak_side_is_found_and_reassured_only_on_the_affected_side(
         )
         assert report["red_flag"] is None
         found = [p["name"] for p in report["phases"]]
-        assert found[:4] == ["rest", "eye_closure", "smile", "pucker"]
-        assert report["flags"]["weak_movements"].get(grid.other_side(side), []) == []
+        assert found[:3] == ["rest", "eye_closure", "smile"]
+        # A pucker or brow raise a weak side cannot show is left out with a warning, not refused.
+        for movement in {"pucker", "brow_raise"} - set(found):
+            assert f"{movement}_not_seen" in report["quality"]["warnings"]
+        assert grid.other_side(side) not in report["flags"]["weakness"]
 
 
 def test_glasses_are_recognised_from_the_image_and_mouth_and_brows_still_measured(
@@ -123,6 +126,6 @@ def test_fast_mode_within_3_points_of_reference_on_every_face(
             and reference["metrics"].get(name) is not None
             and not name.startswith(RATIO_PREFIXES)
         }
-        assert len(gaps) > 10
+        assert len(gaps) >= 5
         worst = max(gaps, key=gaps.get)
         assert gaps[worst] <= MAX_GAP_POINTS, (result["case"]["key"], worst, gaps[worst])
