@@ -34,6 +34,8 @@ COMMAND_INTENTS = {
     "EXTERNAL_daily_checkin",
     "EXTERNAL_weekly_saq",
     "EXTERNAL_weekly_clip",
+    "EXTERNAL_recovery_stalled",
+    "EXTERNAL_recovery_incomplete",
 }
 # Intents that are often answers in disguise ("I told you already, with a mirror" → faq):
 # an answer wins unless the message is a question.

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from coach.content import load_content
 
+THANKS = "utter_checkin_thanks"
+
 
 @dataclass(frozen=True)
 class CheckInAnswers:
@@ -22,23 +24,26 @@ class CheckInAnswers:
     mood: int | None
 
 
-def coaching_responses(answers: CheckInAnswers, early_signs_found: bool) -> list[str]:
-    """Response names, in the order the patient should read them (thanks last)."""
+def coaching_called_for(answers: CheckInAnswers, early_signs_found: bool) -> set[str]:
+    """Every coaching response whose condition the answers meet (before choosing)."""
     mood_rules = load_content("clinical")["mood"]
-    replies: list[str] = []
-    if early_signs_found:
-        replies.append("utter_coach_early_sign_noted")
-    if answers.forced_movements:
-        replies.append("utter_coach_gentle_movements")
-    if answers.sessions_done == 0:
-        replies.append("utter_coach_encourage_missed")
-    elif answers.mirror_used is False:
-        replies.append("utter_coach_use_mirror")
-    if answers.eye_care_done is False:
-        replies.append("utter_coach_eye_care")
-    if answers.mood is not None and answers.mood <= mood_rules["low_threshold"]:
-        replies.append("utter_mood_support_therapist")
-    elif answers.mood is not None and answers.mood <= mood_rules["support_threshold"]:
-        replies.append("utter_mood_support")
-    replies.append("utter_checkin_thanks")
-    return replies
+    mood = answers.mood
+    called = {
+        "utter_coach_early_sign_noted": early_signs_found,
+        "utter_coach_gentle_movements": bool(answers.forced_movements),
+        "utter_coach_encourage_missed": answers.sessions_done == 0,
+        "utter_coach_use_mirror": answers.sessions_done != 0 and answers.mirror_used is False,
+        "utter_coach_eye_care": answers.eye_care_done is False,
+        "utter_mood_support_therapist": mood is not None and mood <= mood_rules["low_threshold"],
+        "utter_mood_support": mood is not None
+        and mood_rules["low_threshold"] < mood <= mood_rules["support_threshold"],
+    }
+    return {name for name, condition in called.items() if condition}
+
+
+def coaching_responses(answers: CheckInAnswers, early_signs_found: bool) -> list[str]:
+    """The most important coaching responses (at most `coaching.max_messages`), then thanks."""
+    rules = load_content("clinical")["coaching"]
+    called = coaching_called_for(answers, early_signs_found)
+    chosen = [name for name in rules["priority"] if name in called]
+    return chosen[: int(rules["max_messages"])] + [THANKS]

@@ -9,6 +9,7 @@ from typing import Any
 from coach.scheduler.digest import run_digest
 from coach.scheduler.ladder import run_ladder
 from coach.scheduler.outbox import run_outbox
+from coach.scheduler.recovery_nudges import run_recovery_nudges
 from coach.scheduler.reminders import run_caregiver_reminders, run_missed_exercise_reminders
 from coach.scheduler.settings import scheduler_settings
 from coach.scheduler.sweep import run_sweep
@@ -58,6 +59,11 @@ def digest_job() -> Any:
     return _run("digest", run_digest)
 
 
+def recovery_job() -> Any:
+    """Send due recovery-stalled nudges (3 weeks, 3 months after onset)."""
+    return _run("recovery", run_recovery_nudges)
+
+
 JOBS: dict[str, Callable[[], Any]] = {
     "sweep": sweep_job,
     "outbox": outbox_job,
@@ -65,4 +71,5 @@ JOBS: dict[str, Callable[[], Any]] = {
     "reminders": reminders_job,
     "digest": digest_job,
     "spool": spool_job,
+    "recovery": recovery_job,
 }

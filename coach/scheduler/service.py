@@ -45,6 +45,7 @@ def _trigger(name: str, settings: SchedulerSettings) -> Any:
         "ladder": settings.ladder_interval_s,
         "reminders": settings.reminder_interval_s,
         "digest": settings.reminder_interval_s,  # due per therapist's local time (digest.py)
+        "recovery": settings.reminder_interval_s,  # due per patient's local time
     }[name]
     return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
 

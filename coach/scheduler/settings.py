@@ -15,7 +15,7 @@ below are environment variables.
 | SCHEDULER_LADDER_INTERVAL_S | 30 | how often unacknowledged escalations are checked |
 | SCHEDULER_REMINDER_INTERVAL_S | 900 | how often caregiver reminders are checked |
 | SCHEDULER_DIGEST_AT | mon 08:00 | weekly digest at the therapist's local `<day> <HH:MM>` |
-| SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest,spool | periodic jobs this process runs |
+| SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest,spool,recovery | periodic jobs this process runs |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | APScheduler's persistent job store |
 | OUTBOX_BATCH | 20 | messages claimed per claim query |
 | OUTBOX_CLAIM_LEASE_S | 120 | a claimed message whose claim is older than this is retried |
@@ -48,7 +48,7 @@ DEFAULT_OUTBOX_INTERVAL_S = 2.0
 DEFAULT_LADDER_INTERVAL_S = 30.0
 DEFAULT_REMINDER_INTERVAL_S = 900.0
 DEFAULT_DIGEST_AT = "mon 08:00"
-DEFAULT_JOBS = "sweep,outbox,ladder,reminders,digest,spool"
+DEFAULT_JOBS = "sweep,outbox,ladder,reminders,digest,spool,recovery"
 DEFAULT_OUTBOX_BATCH = 20
 DEFAULT_CLAIM_LEASE_S = 120.0
 DEFAULT_MAX_ATTEMPTS = 8

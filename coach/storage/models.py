@@ -182,6 +182,20 @@ class QuestionnaireResponse(Base):
     real_change: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class RecoveryNudge(Base):
+    """A recovery milestone nudge (3 weeks, 3 months after onset): claimed, then sent once."""
+
+    __tablename__ = "recovery_nudge"
+    __table_args__ = (UniqueConstraint("patient_id", "milestone", name="uq_recovery_nudge"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    milestone: Mapped[str] = mapped_column(String(16))  # stalled | incomplete
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ClipAnalysis(Base):
     """One analysed selfie clip; the patient's first good clip is their baseline."""
 

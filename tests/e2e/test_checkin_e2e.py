@@ -60,10 +60,11 @@ def test_full_checkin_lands_in_the_database(coach_servers: CoachServers) -> None
     assert summary[-1].startswith("Here's what I have: ") and "mood 6" in summary[-1]
     assert _checkins(coach_servers, sender) == []  # nothing saved before the patient says yes
     final = coach_servers.texts(sender, "yes")
-    assert final[-1] == domain_text("utter_checkin_thanks")
-    assert domain_text("utter_coach_early_sign_noted") in final
-    assert domain_text("utter_coach_gentle_movements") in final
-    assert domain_text("utter_coach_use_mirror") in final
+    assert final == [  # at most two coaching messages (the mirror tip is left out), then thanks
+        domain_text("utter_coach_early_sign_noted"),
+        domain_text("utter_coach_gentle_movements"),
+        domain_text("utter_checkin_thanks"),
+    ]
 
     [checkin] = _checkins(coach_servers, sender)
     assert checkin.face_feeling.startswith("my face feels tight")
