@@ -15,7 +15,7 @@ below are environment variables.
 | SCHEDULER_LADDER_INTERVAL_S | 30 | how often unacknowledged escalations are checked |
 | SCHEDULER_REMINDER_INTERVAL_S | 900 | how often caregiver reminders are checked |
 | SCHEDULER_DIGEST_AT | mon 08:00 | weekly digest at the therapist's local `<day> <HH:MM>` |
-| SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest,spool,recovery | periodic jobs this process runs |
+| SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest,spool,recovery | jobs this process runs |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | APScheduler's persistent job store |
 | OUTBOX_BATCH | 20 | messages claimed per claim query |
 | OUTBOX_CLAIM_LEASE_S | 120 | a claimed message whose claim is older than this is retried |

@@ -66,7 +66,7 @@ def test_one_hold_time_everywhere() -> None:
         ),
         ("Protect it: drops; ointment; tape; glasses; no rubbing.", "numbered steps"),
         (
-            "Do this:\n1. Use your lubricating drops every day and your ointment at night before you sleep.",
+            "Do this:\n1. Use your drops every day and your ointment at night before you sleep.",
             "step",
         ),
     ],
