@@ -29,6 +29,8 @@ from coach.checkin.understand import read_checkin
 from coach.content import load_content
 from coach.storage.db import transaction
 from coach.storage.patients import patient_for_sender
+from coach.triage.red_flag_service import locale_numbers
+from coach.triage.who_was_told import who_was_told
 
 CONFIRM = "checkin_confirmed"
 UPDATE_TODAY = "checkin_update_today"
@@ -263,10 +265,12 @@ class ActionSubmitCheckin(Action):
                 outcome = record_checkin(
                     session, patient, answers, submission_key(tracker, "checkin")
                 )
+                numbers = locale_numbers(patient.locale)
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_checkin_save_failed")
             return []
+        told = who_was_told(outcome.recipients, needed=False)  # promise only what happened
         for response in outcome.responses:
-            dispatcher.utter_message(response=response)
+            dispatcher.utter_message(response=response, who_was_told=told, **numbers)
         offer = "reminder_time" if any(r in REMINDER_OFFERS for r in outcome.responses) else None
         return reset + [SlotSet("offer", offer)]

@@ -49,6 +49,7 @@ class ActionMoodSupport(Action):
             who_was_told=who_was_told(recipients, needed=False),
             **numbers,
         )
+        dispatcher.utter_message(response="utter_crisis_line", **numbers)  # CLINICAL.md: always
         return []
 
 

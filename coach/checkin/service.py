@@ -15,6 +15,7 @@ from coach.scheduler.sweep import zone_info
 from coach.storage.models import CheckIn, Patient, QuestionnaireResponse, SymptomReport
 from coach.triage.checkin_rules import checkin_escalations, saq_escalation
 from coach.triage.escalation import raise_escalation
+from coach.triage.who_was_told import recipient_kinds
 
 THANKS = "utter_checkin_thanks"
 UPDATED_THANKS = "utter_checkin_updated"
@@ -39,6 +40,7 @@ class CheckInOutcome:
     escalation_kinds: list[str] = field(default_factory=list)
     already_recorded: bool = False
     updated: bool = False  # today's earlier check-in was replaced
+    recipients: set[str] = field(default_factory=set)  # who the escalations will notify
 
 
 def patient_today(patient: Patient, now: datetime | None = None) -> date:
@@ -105,10 +107,12 @@ def record_checkin(
     requests = checkin_escalations(
         submission_key, symptoms, answers.early_sign_key, answers.early_sign_present, answers.mood
     )
-    for request in requests:
-        raise_escalation(session, patient, request)
+    escalations = [raise_escalation(session, patient, request) for request in requests]
     return CheckInOutcome(
-        responses=responses, escalation_kinds=[r.kind for r in requests], updated=updated
+        responses=responses,
+        escalation_kinds=[r.kind for r in requests],
+        updated=updated,
+        recipients=recipient_kinds(escalations),
     )
 
 

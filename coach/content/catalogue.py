@@ -25,6 +25,7 @@ class PatientText:
     source: str  # the file it comes from
     text: str  # as written, placeholders and all
     buttons: tuple[str, ...] = ()
+    fragment: bool = False  # a piece of another message (measured inside that message)
 
     @property
     def placeholders(self) -> list[str]:
@@ -36,6 +37,8 @@ def _walk(data: Any, parts: list[str], trail: list[str]) -> list[tuple[str, Any]
     """Values under a dotted path whose segments may be fnmatch patterns (`*`, `caregiver_*`)."""
     if not parts:
         return [(".".join(trail), data)]
+    if isinstance(data, list):
+        data = {str(index): value for index, value in enumerate(data)}
     if not isinstance(data, dict):
         return []
     head, rest = parts[0], parts[1:]
@@ -77,21 +80,24 @@ def patient_texts(repo_dir: Path = REPO_DIR, content_dir: Path | None = None) ->
     """All patient-facing texts that style.yml's `sources` name."""
     sources = load_content("style", content_dir)["sources"]
     texts = domain_texts(repo_dir, sources["domain"])
-    for spec in sources["content"]:
-        file_name = spec.partition(":")[0]
-        texts += [
-            PatientText(name, f"coach/content/{file_name}.yml", text)
-            for name, text in content_values(spec, content_dir)
-        ]
+    for kind in ("content", "fragments"):
+        for spec in sources.get(kind) or []:
+            file_name = spec.partition(":")[0]
+            texts += [
+                PatientText(name, f"coach/content/{file_name}.yml", text, (), kind == "fragments")
+                for name, text in content_values(spec, content_dir)
+            ]
     return texts
 
 
 def sample_values(content_dir: Path | None = None) -> dict[str, str]:
-    """Placeholder → the sample value a text is measured with (the longest, where a list)."""
+    """Placeholder → the sample value a text is measured with (the longest, where several)."""
     samples: dict[str, str] = {}
     for name, spec in load_content("style", content_dir)["placeholders"].items():
         if isinstance(spec, dict):
-            values = [text for _, text in content_values(spec["longest_of"], content_dir)]
+            paths = spec["longest_of"]
+            paths = [paths] if isinstance(paths, str) else paths
+            values = [text for path in paths for _, text in content_values(path, content_dir)]
             samples[name] = max(values, key=lambda v: len(v.split()))
         else:
             samples[name] = str(spec)
@@ -108,6 +114,7 @@ def fill(template: str, samples: dict[str, str], depth: int = 3) -> str:
     return filled if filled == template else fill(filled, samples, depth - 1)
 
 
-def as_read(text: PatientText, samples: dict[str, str]) -> str:
+def as_read(text: PatientText, samples: dict[str, str], content_dir: Path | None = None) -> str:
     """The text as a patient reads it: placeholders filled by samples (unknown ones kept)."""
-    return fill(text.text, samples)
+    overrides = load_content("style", content_dir).get("sample_overrides") or {}
+    return fill(text.text, {**samples, **overrides.get(text.name, {})})

@@ -39,11 +39,10 @@ def grade(text: str) -> float:
 
 def _problems(text: PatientText, read: str, rules: dict[str, Any]) -> list[str]:
     problems: list[str] = []
-    words = word_count(read)
-    if words > rules["max_words"]:
+    words, level = word_count(read), grade(read)
+    if words > rules["max_words"] and not text.fragment:
         problems.append(f"{words} words (most {rules['max_words']})")
-    level = grade(read)
-    if level > rules["max_grade"]:
+    if level > rules["max_grade"] and not text.fragment:
         problems.append(f"grade {level:.1f} (most {rules['max_grade']})")
     for rule in rules["banned"]:
         if text.name in rule.get("allowed_in", []):
@@ -67,7 +66,7 @@ def measure_all(repo_dir: Path | None = None, content_dir: Path | None = None) -
     kwargs = {"repo_dir": repo_dir} if repo_dir else {}
     measured = []
     for text in patient_texts(content_dir=content_dir, **kwargs):
-        read = as_read(text, samples)
+        read = as_read(text, samples, content_dir)
         measured.append(
             Measured(text, read, word_count(read), grade(read), tuple(_problems(text, read, rules)))
         )
@@ -86,15 +85,17 @@ def hold_times(measured: list[Measured], content_dir: Path | None = None) -> dic
 
 def summary(measured: list[Measured]) -> dict[str, Any]:
     """The figures of a content review: median and max grade, the longest text."""
-    grades = [m.grade for m in measured]
-    longest = max(measured, key=lambda m: m.words)
-    hardest = max(measured, key=lambda m: m.grade)
+    over_rules = sorted({m.text.name for m in measured if m.problems})
+    messages = [m for m in measured if not m.text.fragment]
+    grades = [m.grade for m in messages]
+    longest = max(messages, key=lambda m: m.words)
+    hardest = max(messages, key=lambda m: m.grade)
     return {
-        "texts": len(measured),
+        "texts": len(messages),
         "median_grade": round(statistics.median(grades), 1),
         "max_grade": round(hardest.grade, 1),
         "hardest": hardest.text.name,
         "max_words": longest.words,
         "longest": longest.text.name,
-        "over_rules": sorted({m.text.name for m in measured if m.problems}),
+        "over_rules": over_rules,
     }

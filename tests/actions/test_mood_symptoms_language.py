@@ -15,11 +15,11 @@ from tests.actions.conftest import make_tracker
 async def test_low_mood_gets_a_reply_that_names_the_feeling(clinic, dispatcher, domain) -> None:
     tracker = make_tracker(clinic.sender_id, "I feel ugly and strange", intent="mood_low")
     await ActionMoodSupport().run(dispatcher, tracker, domain)
-    [message] = dispatcher.messages
+    message, crisis = dispatcher.messages  # the crisis line is its own short message
     assert message["response"] == "utter_mood_support_message"
     assert "the way your face looks" in message["feeling_reflection"]
     assert "Facial Palsy UK" in message["peer_support"]
-    assert "116 123" in message["crisis_line"]
+    assert crisis["response"] == "utter_crisis_line" and "116 123" in crisis["crisis_line"]
     assert message["who_was_told"] == ""  # once is not "repeated": nobody was told
     with transaction(clinic.url) as session:
         assert session.scalars(select(MoodReport)).one().patient_id == clinic.patient_id

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from coach.content import load_content
 from coach.storage.db import transaction
 from coach.storage.models import CheckIn, Escalation, Notification, QuestionnaireResponse
 from tests.conftest import add_patient
@@ -60,8 +61,9 @@ def test_full_checkin_lands_in_the_database(coach_servers: CoachServers) -> None
     assert summary[-1].startswith("Here's what I have: ") and "mood 6" in summary[-1]
     assert _checkins(coach_servers, sender) == []  # nothing saved before the patient says yes
     final = coach_servers.texts(sender, "yes")
+    told = load_content("safety")["who_was_told"]["therapist"]
     assert final == [  # at most two coaching messages (the mirror tip is left out), then thanks
-        domain_text("utter_coach_early_sign_noted"),
+        domain_text("utter_coach_early_sign_noted").format(who_was_told=told),
         domain_text("utter_coach_gentle_movements"),
         domain_text("utter_checkin_thanks"),
     ]

@@ -108,8 +108,9 @@ def test_symptom_outside_a_checkin_is_recorded_triaged_and_coached(coach_servers
 def test_low_mood_gets_support_with_the_crisis_line(coach_servers: CoachServers) -> None:
     sender = _sender("mood")
     add_patient(coach_servers.database_url, sender)
-    [reply] = coach_servers.texts(sender, "everything feels dark lately")
-    assert "dark" in reply and "116 123" in reply and "Facial Palsy UK" in reply
+    reply, line = coach_servers.texts(sender, "everything feels dark lately")
+    assert "dark" in reply and "Facial Palsy UK" in reply
+    assert _starts(line, "utter_crisis_line") and "116 123" in line  # its own short message
     [crisis] = coach_servers.texts(sender, "I just want to disappear")[:1]
     assert _starts(crisis, "utter_red_flag_self_harm") and "116 123" in crisis
 
