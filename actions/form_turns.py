@@ -88,6 +88,8 @@ def answer_text(tracker: Tracker, form: str, holds_answer: Any) -> str | None:
     intent, confidence = intent_of(tracker)
     if text.startswith("/") and not text.startswith(_BUILTIN_PAYLOADS):
         return None  # a button for something else (/start_saq)
+    if intent.startswith("EXTERNAL_"):
+        return None  # sent by the scheduler or a channel (trigger_intent), never an answer
     if intent in COMMAND_INTENTS:
         if confidence >= COMMAND_MIN_CONFIDENCE or is_question(text) or not holds_answer(text):
             return None

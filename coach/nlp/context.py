@@ -30,6 +30,7 @@ CONTEXTS = (
     "other_experiencer",
     "resolved",
     "expected_cause",
+    "care_question",
 )
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 # Contractions typed without the apostrophe ("dont", "cant", "im"), so triggers match either way.

@@ -60,3 +60,18 @@ async def test_unknown_sender_gets_the_advice_only(app_db, dispatcher, domain) -
     assert [m["response"] for m in dispatcher.messages] == ["utter_recovery_incomplete"]
     with transaction(app_db) as session:
         assert session.scalars(select(Escalation)).all() == []
+
+
+async def test_a_scheduler_intent_mid_form_is_never_an_answer(clinic, dispatcher, domain) -> None:
+    from actions.checkin_form import ValidateCheckinForm
+
+    tracker = make_tracker(
+        clinic.sender_id,
+        "EXTERNAL: EXTERNAL_recovery_stalled",  # how Rasa records a trigger_intent message
+        intent="EXTERNAL_recovery_stalled",
+        active_loop="checkin_form",
+        requested_slot="face_feeling",
+    )
+    del tracker.latest_message["intent"]["confidence"]  # external intents carry none
+    events = await ValidateCheckinForm().run(dispatcher, tracker, domain)
+    assert events == []  # the form rejects: the nudge rule runs, then the form asks again
