@@ -32,7 +32,7 @@ def main() -> None:
         measured = measure_all(repo_dir=args.project, content_dir=content_dir)
     figures = summary(measured)
     figures["per_text"] = {
-        m.text.name: {"words": m.words, "grade": round(m.grade, 1)}
+        m.text.name: {"words": m.words, "grade": round(m.grade, 1), "fragment": m.text.fragment}
         for m in sorted(measured, key=lambda m: -m.grade)
     }
     write_result(f"readability_{args.label}", figures)
