@@ -291,6 +291,27 @@ def test_caregiver_sees_only_what_the_patient_consented_to(portal: Portal) -> No
     assert clinical_view.client.get(url).status_code == 200
     # the adherence-only caregiver cannot use that image URL
     assert adherence_only.client.get(url).status_code == 404
+    # key frames show the face: never offered to a caregiver, and a signed URL is still refused
+    assert "/key_frames?" not in page and "/plot?" in page
+    key_frames = media_url(
+        portal.world.ids["clip_alice_synk"],
+        "key_frames",
+        portal.world.ids["user_caregiver_clinical"],
+        60,
+    )
+    assert clinical_view.client.get(key_frames).status_code == 404
+
+
+def test_therapist_gets_plot_and_key_frames_of_a_clip(portal: Portal) -> None:
+    ids = portal.world.ids
+    portal.login("therapist_a")
+    page = portal.client.get(f"/patients/{ids['patient_a']}").text
+    urls = [u.replace("&amp;", "&") for u in page.split('"') if u.startswith("/media/clips/")]
+    kinds = {u.split("?")[0].rsplit("/", 1)[1] for u in urls}
+    assert kinds == {"plot", "key_frames"}
+    for url in urls:
+        image = portal.client.get(url)
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
 
 
 def test_caregiver_signed_link_signs_in_and_revoking_access_stops_it(portal: Portal) -> None:

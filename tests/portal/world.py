@@ -10,8 +10,11 @@ from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
+import numpy as np
 from sqlalchemy.orm import Session
 
+from coach.clips.intake import key_frames_beside
 from coach.clips.plot import render_png
 from coach.clips.report import write_atomic
 from coach.config import get_settings
@@ -37,6 +40,17 @@ DEMO_CLIPS = Path(__file__).resolve().parents[2] / "coach" / "content" / "demo_c
 WORDS_A = 'my left eye is red, gritty & it "hurts" <a lot>'
 WORDS_B = "=SUM(A1) other therapist's patient words"
 CAREGIVER_SECRET_WORDS = "tight face, eye waters when eating, private"
+
+
+def _key_frame_sheet(seed: str) -> bytes:
+    """A stand-in key-frame PNG (the real one needs a face track): three grey tiles."""
+    shade = int(seed[:2], 16)
+    sheet = np.full((160, 480, 3), shade, dtype=np.uint8)
+    for i in range(3):
+        cv2.rectangle(sheet, (i * 160 + 10, 10), (i * 160 + 150, 150), (255, 255, 255), 2)
+    ok, png = cv2.imencode(".png", sheet)
+    assert ok
+    return png.tobytes()
 
 
 @dataclass
@@ -177,6 +191,7 @@ def build_world(url: str, now: datetime | None = None) -> World:
             s.flush()
             plot = get_settings().media_dir / "clip-plots" / clip_id[:2] / f"{clip_id}.png"
             write_atomic(plot, render_png(report))
+            write_atomic(key_frames_beside(plot), _key_frame_sheet(clip_id))
             clips[f"{owner.display_name.split()[0].lower()}_{name}"] = row.id
         eye = raise_escalation(
             s,

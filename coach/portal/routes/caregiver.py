@@ -64,7 +64,9 @@ def caregiver_home(
     if scope.may("view_clips"):
         ttl = settings_of(request).media_link_min * 60
         for clip in reversed(record.clips):
-            images = {k: media_url(clip.id, k, user.id, ttl) for k in available_kinds(clip)}
+            images = {
+                k: media_url(clip.id, k, user.id, ttl) for k in available_kinds(clip, user.role)
+            }
             clips.append({"clip": clip, "images": images})
     checkins = []
     if scope.may("view_symptoms"):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from coach.portal.access import visible_patient
 from coach.portal.caregiver_access import scope_of
 from coach.portal.deps import get_db, user
-from coach.portal.media import MEDIA_TYPES, check_media_token, media_file
+from coach.portal.media import MEDIA_TYPES, check_media_token, kind_allowed, media_file
 from coach.storage.models import ClipAnalysis, PortalUser
 
 router = APIRouter()
@@ -23,7 +23,9 @@ def clip_image(
     account: PortalUser = Depends(user),
     db: Session = Depends(get_db, scope="function"),
 ) -> Response:
-    if not check_media_token(sig, analysis_id, kind, account.id):
+    if not kind_allowed(kind, account.role) or not check_media_token(
+        sig, analysis_id, kind, account.id
+    ):
         raise HTTPException(status_code=404)
     analysis = db.get(ClipAnalysis, analysis_id)
     if analysis is None:

@@ -68,7 +68,10 @@ def clip_views(request: Request, record: PatientRecord, user: PortalUser) -> lis
     ttl = settings_of(request).media_link_min * 60
     views = []
     for clip in reversed(record.clips):
-        images = {kind: media_url(clip.id, kind, user.id, ttl) for kind in available_kinds(clip)}
+        images = {
+            kind: media_url(clip.id, kind, user.id, ttl)
+            for kind in available_kinds(clip, user.role)
+        }
         views.append({"clip": clip, "report": clip.report or {}, "images": images})
     return views
 
