@@ -22,9 +22,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 # make run delivers email to a local sink (var/mail); a clinic sets SMTP_HOST/SMTP_PORT instead.
 export SMTP_PORT ?= 8025
+# Links in alerts point at the portal; red flags with no therapist go to the duty inbox.
 export PORTAL_PORT ?= 8000
 export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORTAL_PORT)
-export ACK_BASE_URL ?= $(PORTAL_BASE_URL)
+export CLINIC_DUTY_EMAIL ?= duty@clinic.example
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -42,10 +43,10 @@ help:
 	flock .venv-rasa/.lock .venv-rasa/bin/pip install -q -r requirements/rasa.txt
 	touch $@
 
-.venv/.installed: requirements/app.txt pyproject.toml
+.venv/.installed: requirements/app.txt requirements/dev.txt pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 on PATH or pyenv 3.10.x)"; exit 1; }
 	test -x .venv/bin/python || $(PY310) -m venv .venv
-	flock .venv/.lock .venv/bin/pip install -q -r requirements/app.txt
+	flock .venv/.lock .venv/bin/pip install -q -r requirements/app.txt -r requirements/dev.txt
 	.venv/bin/pip install -q --no-deps --no-build-isolation -e .  # the `coach` command
 	touch $@
 

@@ -1,1 +1,5 @@
 """Thin Rasa SDK actions: read the tracker, call the `coach` domain package, reply."""
+
+from coach.config import require_production_settings
+
+require_production_settings("action server")  # COACH_ENV=production: no start without a duty inbox

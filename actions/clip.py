@@ -15,7 +15,7 @@ from actions.common import find_patient
 from coach.clips.errors import ClipRejected
 from coach.clips.intake import clip_path, plot_path
 from coach.clips.runner import AnalysisBusy, ClipAnalysisRunner
-from coach.clips.service import baseline_report, record_clip_analysis
+from coach.clips.service import baseline_report, discard_refused_clip, record_clip_analysis
 from coach.config import get_settings
 from coach.storage.db import transaction
 from coach.storage.models import Patient
@@ -57,6 +57,8 @@ class ActionAnalyzeClip(Action):
                 path, patient.affected_side, baseline, plot_path(clip_id)
             )
         except ClipRejected as rejection:
+            with transaction() as session:  # refused clips are not kept
+                discard_refused_clip(session, clip_id)
             dispatcher.utter_message(text=rejection.message)
             return []
         except AnalysisBusy:

@@ -7,6 +7,7 @@ import time
 from rasa_sdk import Tracker
 
 from coach.config import get_settings
+from coach.escalation.keys import digest
 from coach.storage.db import transaction
 from coach.storage.models import Patient
 from coach.storage.patients import PatientProfile, patient_for_sender, patient_profile
@@ -23,9 +24,10 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def submission_key(tracker: Tracker, kind: str) -> str:
-    """Idempotency key for what this user message submits (stable across retries)."""
+    """Idempotency key for what this user message submits (stable across retries); a hash of
+    sender and message, so it fits its column and carries no phone number into alert keys."""
     message_id = (tracker.latest_message or {}).get("message_id") or "no-id"
-    return f"{kind}:{tracker.sender_id}:{message_id}"
+    return f"{kind}:{digest(tracker.get_latest_input_channel(), tracker.sender_id, message_id)}"
 
 
 def find_patient(tracker: Tracker) -> Patient | None:

@@ -22,6 +22,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("COACH_SECRET_KEY", "bench-secret")
 
+from tests.conftest_postgres import free_port  # noqa: E402
+
+__all__ = ["REPO", "Sink", "databases", "free_port", "percentile", "write_result"]
+
 
 def write_result(name: str, data: dict[str, Any]) -> Path:
     """bench/results/<name>.json with machine info."""
@@ -50,7 +54,7 @@ def databases(with_pg: bool = True) -> Iterator[dict[str, str]]:
         if not with_pg:
             yield urls
             return
-        import conftest_postgres as pg
+        from tests import conftest_postgres as pg
 
         if pg.missing_reason():
             print(f"PostgreSQL skipped: {pg.missing_reason()}")

@@ -15,12 +15,11 @@ import subprocess
 import sys
 import time
 
-from _common import REPO, Sink, databases, percentile, write_result
-from conftest_postgres import free_port
+from _common import REPO, Sink, databases, free_port, percentile, write_result
 
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.storage.db import transaction
 from coach.storage.models import Patient, Therapist
-from coach.triage.escalation import EscalationRequest, raise_escalation
 
 KINDS = {"stroke": "emergency", "eye_at_risk": "urgent", "low_mood": "working_day"}
 WAIT_S = 90
@@ -44,6 +43,7 @@ def main() -> None:
                 SMTP_PORT=str(port),
                 SMTP_HOST="127.0.0.1",
                 SCHEDULER_JOBS="outbox",
+                SCHEDULER_STANDBY_AFTER="0",
                 COACH_LOG_LEVEL="ERROR",
             )
             proc = subprocess.Popen(
@@ -68,7 +68,10 @@ def main() -> None:
                     with transaction(url) as s:
                         p = s.get(Patient, patient.id)
                         raise_escalation(s, p, EscalationRequest(kind, key, {"text": "x"}))
-                    written[f"{key}:therapist:{therapist.id}:email:0"] = (KINDS[kind], time.time())
+                    written[f"{key}:initial:therapist:{therapist.id}:email"] = (
+                        KINDS[kind],
+                        time.time(),
+                    )
                     time.sleep(rng.uniform(0.0, 0.8))
                 deadline = time.time() + WAIT_S
                 while time.time() < deadline and len(sink.arrivals) < len(written):

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from coach.config import get_settings
 
@@ -54,7 +55,7 @@ def _analyze_clip(args: argparse.Namespace) -> int:
 
 
 def _escalations(args: argparse.Namespace) -> int:
-    from coach.scheduler.escalations_cli import main
+    from coach.escalation.cli import main
 
     return main(args.rest)
 
@@ -65,9 +66,46 @@ def _dev_mailbox(args: argparse.Namespace) -> int:
     return main(args.rest)
 
 
+def _locations(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from coach.storage.backup import Locations
+
+    settings = get_settings()
+    return Locations(
+        database_url=args.database_url or settings.database_url,
+        media_dir=settings.media_dir,
+        spool_dir=settings.spool_dir,
+    )
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from coach.storage.backup import BackupError, backup
+
+    try:
+        manifest = backup(args.archive, _locations(args))
+    except BackupError as error:
+        print(f"backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.archive} ({len(manifest['files'])} files)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from coach.storage.backup import BackupError, restore
+
+    try:
+        manifest = restore(args.archive, _locations(args), force=args.force)
+    except BackupError as error:
+        print(f"restore failed: {error}", file=sys.stderr)
+        return 1
+    print(f"restored the backup of {manifest['created_at']} ({len(manifest['files'])} files)")
+    return 0
+
+
 def _portal(args: argparse.Namespace) -> int:
+    from coach.config import require_production_settings
     from coach.portal.server import serve
 
+    require_production_settings("coach portal")
     return serve(args.host, args.port, args.database_url)
 
 
@@ -98,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     portal.add_argument("--host", default=None, help="bind address (default: PORTAL_HOST)")
     portal.add_argument("--port", type=int, default=None, help="port (default: PORTAL_PORT)")
     portal.set_defaults(func=_portal)
+
+    saved = sub.add_parser("backup", help="consistent copy of database, media and spool")
+    saved.add_argument("archive", type=Path, help="the .tar.gz to write")
+    saved.set_defaults(func=_backup)
+    back = sub.add_parser("restore", help="restore a `coach backup` archive")
+    back.add_argument("archive", type=Path)
+    back.add_argument("--force", action="store_true", help="overwrite an existing database")
+    back.set_defaults(func=_restore)
 
     for name, (func, text) in PASSTHROUGH.items():
         passthrough = sub.add_parser(name, help=text, add_help=False)

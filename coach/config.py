@@ -14,6 +14,16 @@
 | CLIP_WORKERS | 1 | processes analysing clips (each uses one core) |
 | CLIP_MAX_PENDING | 20 | analyses running or queued per action server; more get "try later" |
 | CLIP_TIMEOUT_S | 120 | longest wait for one analysis before the patient is told to retry |
+| CLIP_RETENTION_DAYS | 180 | stored clip videos are deleted this long after upload (reports kept) |
+| COACH_ENV | development | `production` refuses to start without the settings a clinic needs |
+| PORTAL_BASE_URL | http://127.0.0.1:$PORTAL_PORT | public URL of the portal (links in messages) |
+| CLINIC_DUTY_EMAIL | (empty) | the clinic's duty inbox: red flags with no therapist, spool alerts |
+| CLINIC_BACKUP_EMAIL | (empty) | clinic's backup contact: ladder top step, dead-letter alerts |
+| SPOOL_DIR | $COACH_HOME/var/spool | red-flag spool; on a volume every process shares |
+
+In production (`COACH_ENV=production`) the scheduler, the portal and the action server refuse to
+start unless COACH_SECRET_KEY and CLINIC_DUTY_EMAIL are set and WEBHOOK_SIGNING_SECRET (when set)
+differs from COACH_SECRET_KEY (`require_production_settings`).
 """
 
 from __future__ import annotations
@@ -25,6 +35,9 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+DEFAULT_PORTAL_PORT = "8000"  # the portal's own default (coach/portal/settings.py)
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,12 @@ class Settings:
     clip_workers: int
     clip_max_pending: int
     clip_timeout_s: float
+    clip_retention_days: float
+    environment: str
+    portal_base_url: str
+    clinic_duty_email: str
+    clinic_backup_email: str
+    spool_dir: Path
 
 
 def _secret_key(home: Path) -> str:
@@ -73,4 +92,38 @@ def get_settings() -> Settings:
         clip_workers=int(os.environ.get("CLIP_WORKERS", "1")),
         clip_max_pending=int(os.environ.get("CLIP_MAX_PENDING", "20")),
         clip_timeout_s=float(os.environ.get("CLIP_TIMEOUT_S", "120")),
+        clip_retention_days=float(os.environ.get("CLIP_RETENTION_DAYS", "") or "180"),
+        environment=os.environ.get("COACH_ENV", "") or DEVELOPMENT,
+        portal_base_url=(
+            os.environ.get("PORTAL_BASE_URL", "")
+            or f"http://127.0.0.1:{os.environ.get('PORTAL_PORT', '') or DEFAULT_PORTAL_PORT}"
+        ).rstrip("/"),
+        clinic_duty_email=os.environ.get("CLINIC_DUTY_EMAIL", "").strip(),
+        clinic_backup_email=os.environ.get("CLINIC_BACKUP_EMAIL", "").strip(),
+        spool_dir=Path(os.environ.get("SPOOL_DIR", "") or str(home / "var" / "spool")),
     )
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps this configuration from running in production (empty when it may)."""
+    problems = []
+    if not os.environ.get("COACH_SECRET_KEY", ""):
+        problems.append("COACH_SECRET_KEY is not set (links cannot be signed)")
+    if not settings.clinic_duty_email:
+        problems.append(
+            "CLINIC_DUTY_EMAIL is not set (red flags from unknown senders reach nobody)"
+        )
+    webhook_secret = os.environ.get("WEBHOOK_SIGNING_SECRET", "")
+    if webhook_secret and webhook_secret == settings.secret_key:
+        problems.append("WEBHOOK_SIGNING_SECRET must differ from COACH_SECRET_KEY")
+    return problems
+
+
+def require_production_settings(process: str) -> None:
+    """With COACH_ENV=production, exit with the list of missing settings instead of starting."""
+    settings = get_settings()
+    if settings.environment != PRODUCTION:
+        return
+    problems = production_problems(settings)
+    if problems:
+        raise SystemExit(f"{process}: refusing to start in production: " + "; ".join(problems))

@@ -59,6 +59,7 @@ The coach is up.
   Rasa HTTP API  http://127.0.0.1:$RASA_PORT/  (trigger_intent for the scheduler)
   action server  http://127.0.0.1:$ACTIONS_PORT/health
   portal         http://127.0.0.1:${PORTAL_PORT:-8000}/  (therapists, clinic admin, caregivers; acknowledge links land here)
+  duty inbox     ${CLINIC_DUTY_EMAIL:-(none set)}  (red flags from people with no therapist)
   email (dev)    SMTP 127.0.0.1:$SMTP_PORT -> $var/mail/new/  (therapist and caregiver messages)
   database       $DATABASE_URL
   logs           $var/log/{rasa,actions,scheduler,portal,mailbox}.log

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh, migrated SQLite database per test, and a seeded patient."""
+"""Shared fixtures: a fresh, migrated database per test (SQLite and PostgreSQL), a seeded
+patient, a PostgreSQL server for the session."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -13,6 +15,9 @@ from coach.config import get_settings
 from coach.storage.db import transaction
 from coach.storage.migrate import upgrade
 from coach.storage.models import Caregiver, ChannelIdentity, Patient, Therapist
+from tests import conftest_postgres as pg
+
+DATABASE_KINDS = ["sqlite", "postgresql"]
 
 
 @dataclass
@@ -26,14 +31,39 @@ class SeededClinic:
     sender_id: str
 
 
-@pytest.fixture
-def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated SQLite database that the whole process (settings, actions) uses."""
-    url = f"sqlite:///{tmp_path / 'coach.db'}"
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pg.PostgresServer]:
+    """One PostgreSQL server for the test session (fails instead of skipping under CI)."""
+    reason = pg.missing_reason()
+    if reason:
+        if pg.required():
+            pytest.fail(f"PostgreSQL is required here (CI): {reason}")
+        pytest.skip(f"PostgreSQL variant skipped: {reason}")
+    with pg.postgres_server() as server:
+        yield server
+
+
+def new_database(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database of `kind` (sqlite | postgresql); its SQLAlchemy URL."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'coach.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        url = server.create_database(f"t_{uuid4().hex[:12]}")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def app_db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A migrated database (each test runs on SQLite and on PostgreSQL) that the whole process
+    (settings, actions) uses."""
+    url = new_database(request.param, tmp_path, request)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("COACH_HOME", str(tmp_path))
     get_settings.cache_clear()
-    upgrade(url)
     yield url
     get_settings.cache_clear()
 

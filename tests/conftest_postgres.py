@@ -1,6 +1,9 @@
-"""A throw-away PostgreSQL 15 server for tests (Debian binaries, run as the postgres user).
+"""A throw-away PostgreSQL server for tests (Debian binaries, run as the postgres user).
 
 Reusable: `with postgres_server() as server: url = server.create_database("name")`.
+The binaries are found, not assumed: PG_BIN if set, else the newest installed
+`/usr/lib/postgresql/<version>/bin`, else `pg_config --bindir`. Under CI (`CI` or
+`COACH_REQUIRE_POSTGRES` set, as `.ci/run` does) a missing server is a failure, never a skip.
 Debian's server refuses to run as root, so when the tests run as root `initdb` and `pg_ctl`
 run through `runuser -u postgres --`, in a temporary data folder on a free loopback port,
 with trust authentication on loopback only.
@@ -18,7 +21,38 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+DEBIAN_PG_ROOT = Path("/usr/lib/postgresql")
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(p) for p in path.name.split(".") if p.isdigit())
+
+
+def find_pg_bin() -> Path:
+    """Folder of initdb/pg_ctl/pg_dump: PG_BIN, the newest Debian version, or pg_config's."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    versions = sorted(
+        (d for d in DEBIAN_PG_ROOT.glob("*") if (d / "bin" / "initdb").exists()),
+        key=_version_key,
+    )
+    if versions:
+        return versions[-1] / "bin"
+    if shutil.which("pg_config"):
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        if found.returncode == 0 and found.stdout.strip():
+            return Path(found.stdout.strip())
+    return DEBIAN_PG_ROOT / "bin"
+
+
+def required() -> bool:
+    """True under CI: PostgreSQL tests must run, a missing server fails them."""
+    return any(
+        os.environ.get(name, "") not in ("", "0") for name in ("CI", "COACH_REQUIRE_POSTGRES")
+    )
+
+
+PG_BIN = find_pg_bin()
 PG_USER = "postgres"
 START_TIMEOUT_S = 60
 COMMAND_TIMEOUT_S = 120

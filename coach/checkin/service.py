@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from coach.checkin.coaching import CheckInAnswers, coaching_responses
 from coach.checkin.saq import SaqResult, score_saq
+from coach.escalation.raising import raise_escalation
 from coach.nlp.symptoms import early_sign_findings, extract_symptoms
 from coach.scheduler.sweep import zone_info
 from coach.storage.models import CheckIn, Patient, QuestionnaireResponse, SymptomReport
 from coach.triage.checkin_rules import checkin_escalations, saq_escalation
-from coach.triage.escalation import raise_escalation
 from coach.triage.who_was_told import recipient_kinds
 
 THANKS = "utter_checkin_thanks"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coach.clips.evidence import clip_evidence
+from coach.clips.intake import clip_path
 from coach.storage.models import ClipAnalysis, Patient
 
 EARLY_SYNKINESIS = "early_synkinesis"
@@ -17,7 +18,7 @@ def _escalate(
     session: Session, patient: Patient, kind: str, key: str, evidence: dict[str, Any]
 ) -> None:
     """The one place clips raise an escalation (outbox rows in the caller's transaction)."""
-    from coach.triage.escalation import EscalationRequest, raise_escalation
+    from coach.escalation.raising import EscalationRequest, raise_escalation
 
     raise_escalation(session, patient, EscalationRequest(kind, key, evidence))
 
@@ -66,3 +67,14 @@ def record_clip_analysis(
     if signs or crossed or (row.needs_review and not red_flag):
         _escalate(session, patient, EARLY_SYNKINESIS, f"clip:{patient.id}:{clip_id}", evidence)
     return row, row.needs_review
+
+
+def discard_refused_clip(session: Session, clip_id: str) -> bool:
+    """Delete a clip the analysis refused (no face, too dark, ...) unless an analysis uses it."""
+    if session.scalar(select(ClipAnalysis.id).where(ClipAnalysis.clip_id == clip_id).limit(1)):
+        return False
+    path = clip_path(clip_id)
+    if path is None:
+        return False
+    path.unlink(missing_ok=True)
+    return True

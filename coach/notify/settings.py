@@ -10,16 +10,17 @@
 | TWILIO_API_BASE | https://api.twilio.com | Twilio REST API base URL (a fake one in tests) |
 | TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN | (empty) | Twilio credentials (SMS disabled if empty) |
 | TWILIO_FROM | (empty) | sender number (or `whatsapp:+...`) |
-| WEBHOOK_SIGNING_SECRET | COACH_SECRET_KEY | HMAC-SHA256 key for the webhook signature header |
-| NOTIFY_TIMEOUT_S | 15 | network timeout of one delivery attempt (must be < OUTBOX_CLAIM_LEASE_S) |
+| WEBHOOK_SIGNING_SECRET | (empty: no webhooks) | HMAC-SHA256 key of the webhook signature (*) |
+| NOTIFY_TIMEOUT_S | 15 | network timeout of one delivery attempt |
+
+(*) its own key, never COACH_SECRET_KEY: a webhook receiver must not be able to sign
+acknowledge links (a production start refuses the two being equal).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-from coach.config import get_settings
 
 DEFAULT_SMTP_HOST = "127.0.0.1"
 DEFAULT_SMTP_PORT = 25
@@ -60,6 +61,6 @@ def notify_settings() -> NotifySettings:
         twilio_account_sid=env("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=env("TWILIO_AUTH_TOKEN", ""),
         twilio_from=env("TWILIO_FROM", ""),
-        webhook_secret=env("WEBHOOK_SIGNING_SECRET", "") or get_settings().secret_key,
+        webhook_secret=env("WEBHOOK_SIGNING_SECRET", ""),
         timeout_s=float(env("NOTIFY_TIMEOUT_S", "") or DEFAULT_TIMEOUT_S),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from statistics import mean
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -15,16 +14,8 @@ from coach.content import load_content
 from coach.scheduler.reminders import add_once
 from coach.scheduler.settings import SchedulerSettings
 from coach.scheduler.sweep import zone_info
-from coach.storage.models import (
-    CheckIn,
-    Escalation,
-    Notification,
-    Patient,
-    QuestionnaireResponse,
-    Therapist,
-)
+from coach.storage.models import CheckIn, Escalation, Notification, Therapist
 
-MOOD_DECIMALS = 1
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -54,27 +45,21 @@ class DigestStats:
     queued: int = 0
 
 
-def _patient_row(session: Session, patient: Patient, since: datetime) -> dict[str, object]:
-    moods = session.scalars(
-        select(CheckIn.mood).where(CheckIn.patient_id == patient.id, CheckIn.completed_at >= since)
-    ).all()
-    latest_saq = session.scalar(
-        select(QuestionnaireResponse.score)
-        .where(QuestionnaireResponse.patient_id == patient.id)
-        .order_by(QuestionnaireResponse.answered_at.desc())
-        .limit(1)
+def _week_counts(session: Session, patient_ids: list[int], since: datetime) -> dict[str, int]:
+    """Counts for the digest (it names no patient: each patient's week is in the portal)."""
+    checkins = session.scalar(
+        select(func.count(CheckIn.id)).where(
+            CheckIn.patient_id.in_(patient_ids), CheckIn.completed_at >= since
+        )
     )
     open_alerts = session.scalar(
         select(func.count(Escalation.id)).where(
-            Escalation.patient_id == patient.id, Escalation.status == "open"
+            Escalation.patient_id.in_(patient_ids), Escalation.status == "open"
         )
     )
-    known = [m for m in moods if m is not None]
     return {
-        "patient_name": patient.display_name,
-        "checkins": len(moods),
-        "mood": round(mean(known), MOOD_DECIMALS) if known else None,
-        "saq": round(latest_saq, MOOD_DECIMALS) if latest_saq is not None else None,
+        "patients": len(patient_ids),
+        "checkins": checkins or 0,
         "open_alerts": open_alerts or 0,
     }
 
@@ -110,7 +95,7 @@ def run_digest(
                     "therapist_name": therapist.name,
                     "period_start": since.date().isoformat(),
                     "period_end": now.date().isoformat(),
-                    "rows": [_patient_row(session, p, since) for p in patients],
+                    **_week_counts(session, [p.id for p in patients], since),
                 },
             )
             if add_once(session, row):

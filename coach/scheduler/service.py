@@ -1,89 +1,64 @@
-"""Entry point of `coach scheduler`: the one APScheduler process.
+"""Entry point of `coach scheduler`: one APScheduler process (any number may run).
 
-Job store: APScheduler's SQLAlchemyJobStore on the application database (table
-`apscheduler_jobs`), so the schedule survives restarts. Job defaults, on purpose:
+Each process keeps its schedule in memory (every job is an interval job that catches up on
+whatever is due, so nothing needs a persisted schedule) and records each run in the database
+(`scheduler_job_run`). It runs the jobs in SCHEDULER_JOBS on their interval and stands in for
+every other job that no process has run for SCHEDULER_STANDBY_AFTER intervals (jobs.py). Job
+defaults, on purpose:
 
-- `coalesce=True`: after downtime a job runs once, not once per missed interval. Every job is a
+- `coalesce=True`: after a pause a job runs once, not once per missed interval. Every job is a
   catch-up query (due patients, due messages, due ladder steps), so one run does all the work.
-- `misfire_grace_time=None`: a late run is never dropped, however late; dropping a sweep or an
-  outbox run would only delay prompts and alerts.
+- `misfire_grace_time=None`: a late run is never dropped, however late.
 - `max_instances=1`: a slow run is not overlapped by the next one in this process. Overlap
   between processes is harmless: every job claims its rows atomically.
-- The digest runs on an interval like the reminders: each therapist's digest is due at their
-  local weekday and time, and is queued once per therapist and local ISO week.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
 import threading
 from datetime import datetime, timezone
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from coach.scheduler.jobs import JOBS
+from coach.config import get_settings, require_production_settings
+from coach.scheduler.jobs import JOBS, interval_s, run_job
 from coach.scheduler.settings import SchedulerSettings, scheduler_settings
-from coach.storage.db import make_engine
 
 log = logging.getLogger(__name__)
-JOBSTORE_TABLE = "apscheduler_jobs"
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
-
-
-def _trigger(name: str, settings: SchedulerSettings) -> Any:
-    seconds = {
-        "sweep": settings.sweep_interval_s,
-        "outbox": settings.outbox_interval_s,
-        "spool": settings.outbox_interval_s,
-        "ladder": settings.ladder_interval_s,
-        "reminders": settings.reminder_interval_s,
-        "digest": settings.reminder_interval_s,  # due per therapist's local time (digest.py)
-        "recovery": settings.reminder_interval_s,  # due per patient's local time
-    }[name]
-    return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
+SHUTDOWN_GRACE_S = 15.0
 
 
 def build_scheduler(settings: SchedulerSettings) -> BackgroundScheduler:
-    """A scheduler with a persistent job store and this process's jobs registered."""
+    """A scheduler with every job registered: this process's own, and the others as standby."""
     unknown = set(settings.jobs) - set(JOBS)
     if unknown:
         raise SystemExit(f"unknown job(s) in SCHEDULER_JOBS: {', '.join(sorted(unknown))}")
     scheduler = BackgroundScheduler(
-        jobstores={
-            "default": SQLAlchemyJobStore(
-                engine=make_engine(settings.jobstore_url), tablename=JOBSTORE_TABLE
-            )
-        },
         executors={"default": ThreadPoolExecutor(max_workers=len(JOBS))},
         job_defaults=JOB_DEFAULTS,
         timezone=timezone.utc,
     )
-    return scheduler
-
-
-def register_jobs(scheduler: BackgroundScheduler, settings: SchedulerSettings) -> None:
-    """(Re)write this process's jobs in the store; drop the ones it is not configured for."""
     now = datetime.now(timezone.utc)
-    for name, func in JOBS.items():
-        if name not in settings.jobs:
-            if scheduler.get_job(name):
-                scheduler.remove_job(name)
-            continue
+    for name in JOBS:
+        standby = name not in settings.jobs
         scheduler.add_job(
-            func,
-            _trigger(name, settings),
+            run_job,
+            IntervalTrigger(seconds=interval_s(name, settings), timezone=timezone.utc),
+            args=[name],
+            kwargs={"standby": standby},
             id=name,
-            name=name,
-            replace_existing=True,
+            name=f"{name} (standby)" if standby else name,
             next_run_time=now,
         )
+    return scheduler
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -106,19 +81,28 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(list(argv or []))
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-    settings = scheduler_settings()
+        get_settings.cache_clear()
     if args.mode == "once":
         for name in args.jobs:
-            print(f"{name}: {JOBS[name]()}")
+            print(f"{name}: {run_job(name)}")
         return 0
+    require_production_settings("coach scheduler")
+    settings = scheduler_settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: stacks to stderr
     scheduler = build_scheduler(settings)
-    scheduler.start(paused=True)
-    register_jobs(scheduler, settings)
-    scheduler.resume()
-    log.info("scheduler started: jobs %s", ", ".join(settings.jobs))
+    scheduler.start()
+    log.info("scheduler started: jobs %s; standby for the others", ", ".join(settings.jobs) or "-")
     stop.wait()
-    scheduler.shutdown(wait=True)
+    # Let running jobs finish, within a bound: a job cut short is a crash, which delivery is
+    # built to survive (its claims expire and are redelivered with the same keys).
+    stopping = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+    stopping.start()
+    stopping.join(SHUTDOWN_GRACE_S)
+    if stopping.is_alive():
+        log.error("jobs still running %s s after the stop signal: leaving them", SHUTDOWN_GRACE_S)
+        faulthandler.dump_traceback(all_threads=True)
+        os._exit(1)
     return 0

@@ -15,21 +15,24 @@ below are environment variables.
 | SCHEDULER_LADDER_INTERVAL_S | 30 | how often unacknowledged escalations are checked |
 | SCHEDULER_REMINDER_INTERVAL_S | 900 | how often caregiver reminders are checked |
 | SCHEDULER_DIGEST_AT | mon 08:00 | weekly digest at the therapist's local `<day> <HH:MM>` |
-| SCHEDULER_JOBS | sweep,outbox,ladder,reminders,digest,spool,recovery | jobs this process runs |
-| SCHEDULER_JOBSTORE_URL | DATABASE_URL | APScheduler's persistent job store |
-| OUTBOX_BATCH | 20 | messages claimed per claim query |
-| OUTBOX_CLAIM_LEASE_S | 120 | a claimed message whose claim is older than this is retried |
+| SCHEDULER_JOBS | (all eight jobs) | jobs this process runs on their interval |
+| SCHEDULER_STANDBY_AFTER | 3 | other jobs run here when silent for this many intervals (0: never) |
+| SCHEDULER_RETENTION_INTERVAL_S | 3600 | how often stored clips past their retention are deleted |
+| OUTBOX_BATCH | 50 | messages claimed per claim query (connections reused across it) |
+| OUTBOX_RECORD_EVERY | 20 | email/webhook outcomes written per transaction (SMS: each at once) |
+| OUTBOX_CONNECTIONS | 4 | SMTP connections (and sending threads) used at once by one process |
+| OUTBOX_CLAIM_LEASE_S | 30 | claims of a process that stopped renewing them (died) expire |
 | OUTBOX_MAX_ATTEMPTS | 8 | failures before a message is dead-lettered (and escalated) |
 | OUTBOX_BACKOFF_BASE_S | 10 | first retry delay; doubles per attempt |
 | OUTBOX_BACKOFF_MAX_S | 1800 | retry delay cap |
 | OUTBOX_JITTER | 0.2 | ± fraction of random jitter on every retry delay |
 | OUTBOX_DRAIN_BUDGET_S | 10 | one outbox run stops claiming after this long |
-| CLINIC_BACKUP_EMAIL | (empty) | clinic's backup contact: ladder top step and dead-letter alerts |
-| ACK_BASE_URL | http://127.0.0.1:8000 | public URL of the portal (acknowledge links land there) |
 
-Delivery channel settings (SMTP, Twilio, webhook) are in `coach.notify.settings`.
-The lease must exceed the send timeout (NOTIFY_TIMEOUT_S) so that a live sender never loses its
-claim to another scheduler mid-send.
+Delivery channel settings (SMTP, Twilio, webhook) are in `coach.notify.settings`; the clinic's
+contacts (CLINIC_DUTY_EMAIL, CLINIC_BACKUP_EMAIL) and PORTAL_BASE_URL (links in messages) in
+`coach.config`.
+A live scheduler renews its claims every third of the lease, whatever the send timeout, so
+only a dead (or stalled) process's claims are taken over, after at most one lease.
 """
 
 from __future__ import annotations
@@ -48,15 +51,18 @@ DEFAULT_OUTBOX_INTERVAL_S = 2.0
 DEFAULT_LADDER_INTERVAL_S = 30.0
 DEFAULT_REMINDER_INTERVAL_S = 900.0
 DEFAULT_DIGEST_AT = "mon 08:00"
-DEFAULT_JOBS = "sweep,outbox,ladder,reminders,digest,spool,recovery"
-DEFAULT_OUTBOX_BATCH = 20
-DEFAULT_CLAIM_LEASE_S = 120.0
+DEFAULT_JOBS = "sweep,outbox,ladder,reminders,digest,spool,retention,recovery"
+DEFAULT_STANDBY_AFTER = 3.0
+DEFAULT_RETENTION_INTERVAL_S = 3600.0
+DEFAULT_OUTBOX_BATCH = 50
+DEFAULT_RECORD_EVERY = 20
+DEFAULT_CONNECTIONS = 4
+DEFAULT_CLAIM_LEASE_S = 30.0
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_BACKOFF_BASE_S = 10.0
 DEFAULT_BACKOFF_MAX_S = 1800.0
 DEFAULT_JITTER = 0.2
 DEFAULT_DRAIN_BUDGET_S = 10.0
-DEFAULT_ACK_BASE_URL = "http://127.0.0.1:8000"
 
 
 def _float(name: str, default: float) -> float:
@@ -74,8 +80,9 @@ class SchedulerSettings:
     """Operational knobs of the scheduler process (see the module docstring)."""
 
     database_url: str
-    jobstore_url: str
     jobs: tuple[str, ...]
+    standby_after: float
+    retention_interval_s: float
     sweep_interval_s: float
     sweep_batch: int
     prompt_lease_s: float
@@ -86,14 +93,14 @@ class SchedulerSettings:
     reminder_interval_s: float
     digest_at: str
     outbox_batch: int
+    record_every: int
+    connections: int
     claim_lease_s: float
     max_attempts: int
     backoff_base_s: float
     backoff_max_s: float
     jitter: float
     drain_budget_s: float
-    clinic_backup_email: str
-    ack_base_url: str
 
 
 def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
@@ -102,8 +109,9 @@ def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
     jobs = os.environ.get("SCHEDULER_JOBS", DEFAULT_JOBS)
     return SchedulerSettings(
         database_url=url,
-        jobstore_url=os.environ.get("SCHEDULER_JOBSTORE_URL", "") or url,
         jobs=tuple(j.strip() for j in jobs.split(",") if j.strip()),
+        standby_after=_float("SCHEDULER_STANDBY_AFTER", DEFAULT_STANDBY_AFTER),
+        retention_interval_s=_float("SCHEDULER_RETENTION_INTERVAL_S", DEFAULT_RETENTION_INTERVAL_S),
         sweep_interval_s=_float("SCHEDULER_SWEEP_INTERVAL_S", DEFAULT_SWEEP_INTERVAL_S),
         sweep_batch=_int("SCHEDULER_SWEEP_BATCH", DEFAULT_SWEEP_BATCH),
         prompt_lease_s=_float("SCHEDULER_PROMPT_LEASE_S", DEFAULT_PROMPT_LEASE_S),
@@ -114,12 +122,12 @@ def scheduler_settings(database_url: str | None = None) -> SchedulerSettings:
         reminder_interval_s=_float("SCHEDULER_REMINDER_INTERVAL_S", DEFAULT_REMINDER_INTERVAL_S),
         digest_at=os.environ.get("SCHEDULER_DIGEST_AT", DEFAULT_DIGEST_AT),
         outbox_batch=_int("OUTBOX_BATCH", DEFAULT_OUTBOX_BATCH),
+        record_every=max(1, _int("OUTBOX_RECORD_EVERY", DEFAULT_RECORD_EVERY)),
+        connections=max(1, _int("OUTBOX_CONNECTIONS", DEFAULT_CONNECTIONS)),
         claim_lease_s=_float("OUTBOX_CLAIM_LEASE_S", DEFAULT_CLAIM_LEASE_S),
         max_attempts=_int("OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS),
         backoff_base_s=_float("OUTBOX_BACKOFF_BASE_S", DEFAULT_BACKOFF_BASE_S),
         backoff_max_s=_float("OUTBOX_BACKOFF_MAX_S", DEFAULT_BACKOFF_MAX_S),
         jitter=_float("OUTBOX_JITTER", DEFAULT_JITTER),
         drain_budget_s=_float("OUTBOX_DRAIN_BUDGET_S", DEFAULT_DRAIN_BUDGET_S),
-        clinic_backup_email=os.environ.get("CLINIC_BACKUP_EMAIL", ""),
-        ack_base_url=os.environ.get("ACK_BASE_URL", DEFAULT_ACK_BASE_URL).rstrip("/"),
     )

@@ -27,6 +27,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored timestamp as aware UTC (SQLite hands back naive datetimes; all are UTC)."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
 class Base(DeclarativeBase):
     """Declarative base for all coach tables."""
 
@@ -210,6 +215,8 @@ class ClipAnalysis(Base):
     is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Set when the retention job deleted the video (revision 0005); the report stays.
+    clip_deleted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class Escalation(Base):
@@ -260,6 +267,10 @@ class Notification(Base):
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[Optional[str]] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Which scheduler process holds / held the claim (revision 0005), for audits and tests.
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(64))
+    # The acknowledge link carried by this message was used (single-use links, revision 0005).
+    link_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     escalation: Mapped[Optional[Escalation]] = relationship(back_populates="notifications")
 
@@ -332,3 +343,14 @@ Index(
 )
 Index("ix_clip_patient_created", ClipAnalysis.patient_id, ClipAnalysis.created_at)
 Index("ix_escalation_patient_status", Escalation.patient_id, Escalation.status)
+
+
+class SchedulerJobRun(Base):
+    """When each periodic job last ran, and where: lets any scheduler stand in for a silent one."""
+
+    __tablename__ = "scheduler_job_run"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_holder: Mapped[Optional[str]] = mapped_column(String(64))

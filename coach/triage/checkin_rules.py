@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from coach.content import load_content
+from coach.escalation.raising import EscalationRequest
 from coach.nlp.symptoms import Symptom, early_sign_findings
-from coach.triage.escalation import EscalationRequest
 
 
 def checkin_escalations(

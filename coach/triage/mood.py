@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coach.content import load_content
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.storage.models import CheckIn, MoodReport, Patient
-from coach.triage.escalation import EscalationRequest, raise_escalation
 from coach.triage.who_was_told import recipient_kinds
 
 LOW_MOOD_REPEATED = "low_mood_repeated"

@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from coach.content import load_content
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.storage.models import Patient
-from coach.triage.escalation import EscalationRequest, raise_escalation
 
 STALLED = "stalled"  # 3 weeks after onset
 INCOMPLETE = "incomplete"  # 3 months after onset

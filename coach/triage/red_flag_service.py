@@ -5,16 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from coach.content import load_content
+from coach.escalation.red_flag import record_red_flag
 from coach.escalation.spool import spool_escalation
 from coach.nlp.language import english_only_reply
 from coach.storage.db import transaction
-from coach.storage.patients import patient_for_sender
-from coach.triage.escalation import raise_escalation
 from coach.triage.red_flags import detect_red_flags, priority
-from coach.triage.spool import red_flag_request
 from coach.triage.who_was_told import recipient_kinds, who_was_told
 
 log = logging.getLogger(__name__)
@@ -67,41 +63,24 @@ def handle_red_flag(
     enrolled = recorded = spooled = False
     locale = None
     recipients: set[str] = set()
+    record = {
+        "kinds": kinds,
+        "text": text[:1000],
+        "channel": channel,
+        "sender_id": sender_id,
+        "message_id": message_id,
+        "matched": [f.evidence for f in flags],
+    }
     try:
         with transaction() as session:
-            patient = patient_for_sender(session, channel, sender_id)
+            patient, escalations = record_red_flag(session, record)
             enrolled = patient is not None
             locale = patient.locale if patient else None
-            escalations = [
-                raise_escalation(
-                    session,
-                    patient,
-                    red_flag_request(
-                        kind,
-                        text,
-                        channel,
-                        sender_id,
-                        message_id,
-                        enrolled,
-                        [f.evidence for f in flags if f.kind == kind],
-                    ),
-                )
-                for kind in kinds
-            ]
             recipients = recipient_kinds(escalations)
         recorded = True
-    except SQLAlchemyError as error:
+    except Exception as error:  # whatever failed, the red flag must not be lost
         log.error("red flag could not be stored (%s); spooled", error.__class__.__name__)
-        spool_escalation(
-            {
-                "kinds": kinds,
-                "text": text[:1000],
-                "channel": channel,
-                "sender_id": sender_id,
-                "message_id": message_id,
-                "matched": [f.evidence for f in flags],
-            }
-        )
+        spool_escalation(record)
         spooled = True
     numbers = locale_numbers(locale)
     language = next((f.language for f in flags if f.language != "en"), None)

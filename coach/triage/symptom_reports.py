@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coach.content import load_content
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.nlp.symptoms import Symptom, coaching_response, early_sign_findings, extract_symptoms
 from coach.storage.models import Patient, SymptomReport
-from coach.triage.escalation import EscalationRequest, raise_escalation
 from coach.triage.who_was_told import recipient_kinds
 
 MAX_COACHING_REPLIES = 2  # CLINICAL.md: at most two coaching messages, the most important first

@@ -13,6 +13,7 @@ from actions.checkin_form import (
 )
 from actions.form_turns import ActionExplainQuestion, ActionPauseForm, ActionRestartForm
 from actions.reminder_time import ActionSetReminderTime, ValidateReminderTimeForm
+from coach.escalation.keys import digest
 from coach.storage.db import transaction
 from coach.storage.models import CheckIn, Escalation, Patient
 from tests.actions.conftest import make_tracker
@@ -208,7 +209,8 @@ async def test_submit_stores_and_coaches(clinic, dispatcher, domain) -> None:
     assert all(e["value"] is None for e in events if e["name"] in FULL_ANSWERS)
     with transaction(clinic.url) as session:
         stored = session.scalars(select(CheckIn)).one()
-        assert stored.submission_key == f"checkin:{clinic.sender_id}:submit-1"
+        assert stored.submission_key == f"checkin:{digest('rest', clinic.sender_id, 'submit-1')}"
+        assert clinic.sender_id not in stored.submission_key
         assert (stored.mirror_used, stored.forced_movements, stored.mood) == (False, True, 6)
         assert session.scalars(select(Escalation.kind)).all() == ["early_synkinesis"]
 

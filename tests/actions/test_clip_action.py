@@ -73,3 +73,27 @@ async def test_unknown_clip_id_asks_to_resend(clinic, dispatcher, domain) -> Non
     assert dispatcher.messages[0]["response"] == "utter_clip_missing"
     with transaction(clinic.url) as session:
         assert session.scalars(select(ClipAnalysis)).all() == []
+
+
+async def test_a_refused_clip_is_deleted_at_once(
+    clinic, dispatcher, domain, protocol_clip_files, monkeypatch
+) -> None:
+    """No face, too dark, several faces...: nothing of a refused clip is kept."""
+    import actions.clip
+    from coach.clips.errors import ClipRejected, Code
+    from coach.clips.intake import clip_path
+
+    class Refusing:
+        async def analyze(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise ClipRejected(Code.NO_FACE.value, "I couldn't see a face: please retake it.")
+
+    monkeypatch.setattr(actions.clip, "clip_runner", lambda: Refusing())
+    stored = store_clip_file(protocol_clip_files["healthy"], get_settings().media_dir)
+    assert clip_path(stored.clip_id) is not None
+    await ActionAnalyzeClip().run(
+        dispatcher, _clip_tracker(clinic.sender_id, stored.clip_id), domain
+    )
+    assert dispatcher.messages[0]["text"] == "I couldn't see a face: please retake it."
+    assert clip_path(stored.clip_id) is None and not stored.path.exists()
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(ClipAnalysis)).all() == []

@@ -1,12 +1,12 @@
 """Red-flag and SAQ actions against tracker fixtures."""
 
-import json
-
+import pytest
 from sqlalchemy import select
 
 from actions.red_flag import ActionHandleRedFlag
 from actions.saq_form import ActionSubmitSaq, ValidateSaqForm
-from coach.escalation.spool import spool_path
+from coach.config import get_settings
+from coach.escalation.spool import pending_records, spooled_records
 from coach.storage.db import transaction
 from coach.storage.models import Escalation, Notification, QuestionnaireResponse
 from tests.actions.conftest import make_tracker
@@ -37,19 +37,30 @@ async def test_red_flag_mid_form_stops_it_and_escalates(clinic, dispatcher, doma
         assert recipients == {"therapist", "caregiver"}
 
 
-async def test_unknown_sender_still_gets_crisis_guidance(app_db, dispatcher, domain) -> None:
+@pytest.mark.parametrize("duty_inbox", ["duty@clinic.test", ""])
+async def test_unknown_sender_still_gets_crisis_guidance(
+    app_db, dispatcher, domain, duty_inbox, monkeypatch
+) -> None:
+    monkeypatch.setenv("CLINIC_DUTY_EMAIL", duty_inbox)
+    get_settings.cache_clear()
     tracker = make_tracker("someone-new", "I want to kill myself", intent="red_flag")
     await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     responses = [m["response"] for m in dispatcher.messages]
     assert responses == ["utter_red_flag_self_harm"]
     assert "116 123" in dispatcher.messages[0]["crisis_line"]
-    # Promise only what happened: no therapist or emergency contact exists for this sender.
+    # Promise only what happened: no therapist or emergency contact exists for this sender;
+    # the clinic's duty inbox is told when there is one.
     told = dispatcher.messages[0]["who_was_told"]
     assert "therapist" not in told and "emergency contact" not in told
-    assert "couldn't alert anyone" in told and "999" in told
+    if duty_inbox:
+        assert "clinic's care team" in told
+    else:
+        assert "couldn't alert anyone" in told and "999" in told
     with transaction(app_db) as session:
         escalation = session.scalars(select(Escalation)).one()
         assert escalation.patient_id is None and escalation.level == "emergency"
+        notified = session.scalars(select(Notification.address)).all()
+        assert notified == ([duty_inbox] if duty_inbox else [])
 
 
 async def test_confirmed_model_only_red_flag_is_unspecified_and_urgent(
@@ -82,8 +93,8 @@ async def test_red_flag_with_database_down_is_spooled_not_lost(
     await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_red_flag_eye_at_risk"
     assert "saved this for the care team" in dispatcher.messages[0]["who_was_told"]
-    spooled = [json.loads(line) for line in spool_path().read_text().splitlines()]
-    assert spooled[0]["kinds"] == ["eye_at_risk"]
+    [spooled] = spooled_records()
+    assert spooled["kinds"] == ["eye_at_risk"] and spooled["sender_id"] == clinic.sender_id
 
 
 async def test_saq_out_of_scale_is_asked_again_with_the_scale(clinic, dispatcher, domain) -> None:
@@ -132,8 +143,8 @@ async def test_spooled_red_flag_is_replayed_once_the_database_is_back(
     clinic, dispatcher, domain, monkeypatch
 ) -> None:
     from coach.config import get_settings
+    from coach.escalation.replay import replay_spool
     from coach.storage.db import session_factory
-    from coach.triage.spool import replay_spool
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
     get_settings.cache_clear()
@@ -144,7 +155,7 @@ async def test_spooled_red_flag_is_replayed_once_the_database_is_back(
 
     assert replay_spool(session_factory(clinic.url)) == 1
     assert replay_spool(session_factory(clinic.url)) == 0  # nothing twice
-    assert not spool_path().exists()
+    assert pending_records() == []
     with transaction(clinic.url) as session:
         escalation = session.scalars(select(Escalation)).one()
         assert (escalation.kind, escalation.patient_id) == ("self_harm", clinic.patient_id)

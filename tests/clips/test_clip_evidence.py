@@ -1,12 +1,16 @@
-"""A clip escalation reads as findings, key metrics and baseline change in the therapist email."""
+"""A clip escalation's evidence reads as findings, key metrics and baseline change (shown in the
+portal; the email itself carries no clinical detail)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from coach.clips.evidence import clip_evidence
-from coach.notify.render import escalation_context, render
-from coach.storage.models import Escalation, Patient
+from coach.config import get_settings
+from coach.notify.render import build_context, render
+from coach.storage.models import Escalation, Notification, Patient
 
 REPORT = {
     "flags": {"ocular_synkinesis": ["right"], "oral_synkinesis": [], "weakness": []},
@@ -56,19 +60,27 @@ def test_first_clip_and_no_findings_say_so() -> None:
     assert later["clip_baseline"] == "no metric crossed its threshold"
 
 
-def test_therapist_email_shows_readable_clip_evidence() -> None:
+def test_therapist_email_about_a_clip_names_no_finding_and_links_the_portal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The readable evidence is shown in the portal; the email carries no clinical detail."""
+    monkeypatch.setenv("COACH_SECRET_KEY", "clip-evidence-test")
+    get_settings.cache_clear()
+    at = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
     escalation = Escalation(
         id=3,
         patient_id=5,
         kind="early_synkinesis",
         level="working_day",
         evidence=clip_evidence(REPORT, analysis_id=7, is_baseline=False),
-        created_at=datetime(2026, 11, 26, 12, tzinfo=timezone.utc),
+        created_at=at,
+    )
+    message = Notification(
+        id=9, escalation_id=3, recipient_kind="therapist", recipient_id=1, created_at=at
     )
     patient = Patient(id=5, display_name="Sam Example", locale="en-GB")
-    values = escalation_context(escalation, patient, "therapist:1", "http://127.0.0.1:8010")
-    email = render("escalation", "email", values)
-    assert "Clip findings: ocular synkinesis (right)" in email.text
-    assert "Change since baseline: eye_narrowing_pucker_pct.right: 0.2 -> 20.1" in email.text
-    assert "{" not in email.text  # no JSON dumped into the email
-    assert "ocular synkinesis (right)" in email.html
+    email = render("escalation_working_day", "email", build_context(message, escalation, patient))
+    for detail in ("synkinesis", "Sam", "20.1", "pucker", "baseline"):
+        assert detail not in email.text and detail not in email.html
+    assert f"{get_settings().portal_base_url}/alerts/3" in email.text
+    get_settings.cache_clear()

@@ -64,6 +64,10 @@ def coach_env(workdir: Path, database_url: str, actions_port: int) -> dict[str, 
         "TRACKER_DB_URL": f"sqlite:///{workdir / 'tracker.db'}",
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "CLINIC_DUTY_EMAIL": "duty@clinic.example",  # as `make run` sets it
+        # State under `workdir`, whatever the calling shell exports (`make test` sets MEDIA_DIR).
+        "MEDIA_DIR": str(workdir / "var" / "media"),
+        "SPOOL_DIR": str(workdir / "var" / "spool"),
         "TF_CPP_MIN_LOG_LEVEL": "3",
     }
 

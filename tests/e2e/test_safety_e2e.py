@@ -15,8 +15,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from coach.config import REPO_DIR
+from coach.escalation.red_flag import red_flag_request
 from coach.storage.db import transaction
-from coach.storage.models import Escalation, Notification, SymptomReport
+from coach.storage.models import ChannelIdentity, Escalation, Notification, SymptomReport
 from tests.conftest import add_patient
 from tests.e2e.conftest import CoachServers, domain_text
 from tests.e2e.stack import free_port
@@ -29,9 +30,18 @@ def _sender(prefix: str) -> str:
 
 
 def _escalations(servers: CoachServers, sender: str) -> list[Escalation]:
+    """The sender's escalations: by patient when enrolled, else by the sender id in evidence
+    (keys hold a hash of the sender, never the id itself)."""
     with transaction(servers.database_url) as session:
+        ids = set(
+            session.scalars(
+                select(ChannelIdentity.patient_id).where(ChannelIdentity.sender_id == sender)
+            )
+        )
         rows = session.scalars(select(Escalation)).all()
-        return [e for e in rows if sender in e.idempotency_key]
+        return [
+            e for e in rows if e.patient_id in ids or (e.evidence or {}).get("sender_id") == sender
+        ]
 
 
 def _starts(reply: str, response: str) -> bool:
@@ -97,8 +107,9 @@ def test_symptom_outside_a_checkin_is_recorded_triaged_and_coached(coach_servers
     assert domain_text("utter_symptom_coach_eye_narrowing") in replies
     assert any("I've told your therapist." in r for r in replies)
     with transaction(coach_servers.database_url) as session:
+        patient_ids = select(ChannelIdentity.patient_id).where(ChannelIdentity.sender_id == sender)
         [report] = session.scalars(
-            select(SymptomReport).where(SymptomReport.source_key.like(f"%{sender}%"))
+            select(SymptomReport).where(SymptomReport.patient_id.in_(patient_ids))
         ).all()
         assert (report.checkin_id, report.symptom, report.side) == (None, "eye_narrowing", "left")
     [escalation] = _escalations(coach_servers, sender)
@@ -181,14 +192,21 @@ def test_action_server_down_red_flag_still_advised_and_delivered(coach_servers) 
         assert _starts(replies[0], "utter_red_flag_stroke") and "call 999 now" in replies[0]
         assert "saved this for the care team" in replies[0]
         assert ordinary == [domain_text("utter_technical_problem")]
-        spool = coach_servers.workdir / "var" / "escalation_spool.jsonl"
-        [record] = [json.loads(line) for line in spool.read_text().splitlines() if sender in line]
+        spooled = (coach_servers.workdir / "var" / "spool" / "new").glob("*.json")  # SPOOL_DIR
+        [record] = [
+            r for r in map(json.loads, (p.read_text() for p in spooled)) if r["sender_id"] == sender
+        ]
         assert record["kinds"] == ["stroke"]
         assert _escalations(coach_servers, sender) == []  # not yet: only in the spool
         _scheduler_once(coach_servers, "spool", sink.port)
         [escalation] = _escalations(coach_servers, sender)
         assert (escalation.kind, escalation.patient_id) == ("stroke", clinic.patient_id)
-        assert record["message_id"] in escalation.idempotency_key
+        assert (
+            escalation.idempotency_key
+            == red_flag_request(
+                "stroke", "", record["channel"], sender, record["message_id"], True, []
+            ).idempotency_key
+        )
         _scheduler_once(coach_servers, "outbox", sink.port)
         deadline = time.monotonic() + SCHEDULER_TIMEOUT_S
         while time.monotonic() < deadline and not sink.messages:

@@ -58,7 +58,8 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
         "RASA_URL": f"http://127.0.0.1:{ports['RASA']}",
         "SMTP_PORT": str(ports["SMTP"]),
         "PORTAL_PORT": str(ports["PORTAL"]),
-        "ACK_BASE_URL": f"http://127.0.0.1:{ports['PORTAL']}",
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{ports['PORTAL']}",
+        "CLINIC_DUTY_EMAIL": "duty@clinic.example",
         "MEDIA_DIR": str(tmp_path / "media"),
         "COACH_SECRET_KEY": "serve-test-key",
     }

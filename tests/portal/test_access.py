@@ -10,6 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import select, update
 
+from coach.escalation.links import make_token, verify_token
 from coach.portal.media import media_url
 from coach.storage.db import session_factory, transaction
 from coach.storage.models import (
@@ -22,7 +23,14 @@ from coach.storage.models import (
     PortalUser,
 )
 from tests.portal.conftest import Portal
-from tests.portal.world import CAREGIVER_SECRET_WORDS, PASSWORD, WORDS_A, WORDS_B, World
+from tests.portal.world import (
+    CAREGIVER_SECRET_WORDS,
+    PASSWORD,
+    WORDS_A,
+    WORDS_B,
+    World,
+    ack_link_token,
+)
 
 UTC = timezone.utc
 
@@ -389,10 +397,8 @@ def test_deactivated_account_cannot_sign_in_and_loses_its_sessions(portal: Porta
 
 
 def test_acknowledge_link_confirms_then_acknowledges_once(portal: Portal) -> None:
-    from coach.notify.ack_link import make_token
-
     alert = portal.world.ids["alert_stroke"]
-    token, _ = make_token(alert, "therapist:1")
+    token = ack_link_token(portal.world.url, alert)
     visitor = Portal(portal.world)
     page = visitor.client.get(f"/ack?token={token}")
     assert page.status_code == 200 and "Possible stroke" in page.text
@@ -403,11 +409,14 @@ def test_acknowledge_link_confirms_then_acknowledges_once(portal: Portal) -> Non
     row = _escalation(portal, "alert_stroke")
     assert row.status == "acknowledged" and row.acknowledged_by == "link:therapist:1"
     used = visitor.post("/ack", {"token": token}, token_from="/login")
-    assert used.status_code == 409 and "can no longer be used" in used.text
-    assert visitor.client.get(f"/ack?token={token}").status_code == 409
-    expired, _ = make_token(alert, "therapist:1", ttl=timedelta(seconds=-1))
+    assert used.status_code == 410 and "works once" in used.text  # single use
+    assert visitor.client.get(f"/ack?token={token}").status_code == 410
+    claim = verify_token(token)
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    expired = make_token(claim.notification_id, alert, claim.recipient, past)
     assert visitor.client.get(f"/ack?token={expired}").status_code == 410
     assert visitor.client.get(f"/ack?token={token[:-3]}xyz").status_code == 403
-    missing, _ = make_token(999_999, "therapist:1")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    missing = make_token(999_999, 999_999, "therapist:1", later)
     assert visitor.client.get(f"/ack?token={missing}").status_code == 404
     assert _escalation(portal, "alert_stroke").acknowledged_by == "link:therapist:1"

@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from coach.notify.ack_link import make_token
 from coach.portal.exports.fhir import validate_bundle
 from coach.storage.db import session_factory
 from coach.storage.models import Escalation, Patient, PortalUser
-from tests.portal.world import PASSWORD, WORDS_A, World
+from tests.portal.world import PASSWORD, WORDS_A, World, ack_link_token
 
 TIMEOUT_MS = 30_000
 
@@ -223,7 +222,7 @@ def test_acknowledge_link_from_an_email_is_single_use(
     page_as: Any, portal_server: str, artifacts: Path, shared_world: World
 ) -> None:
     alert_id = shared_world.ids["alert_stroke"]
-    token, _ = make_token(alert_id, f"therapist:{shared_world.ids['therapist_a']}")
+    token = ack_link_token(shared_world.url, alert_id)
     page = page_as(None)
     page.goto(f"{portal_server}/ack?token={token}")
     assert "Acknowledge alert" in page.inner_text("h1")
@@ -232,7 +231,7 @@ def test_acknowledge_link_from_an_email_is_single_use(
     page.click("button[type=submit]")
     assert "Alert acknowledged" in page.inner_text("h1")
     page.goto(f"{portal_server}/ack?token={token}")
-    assert "Already acknowledged" in page.inner_text("h1")
+    assert "Link already used" in page.inner_text("h1")
     response = page.request.post(f"{portal_server}/ack", form={"token": token})
     assert response.status == 403  # no form token: refused before anything else
     with session_factory(shared_world.url)() as s:

@@ -18,6 +18,7 @@ from coach.clips.intake import key_frames_beside
 from coach.clips.plot import render_png
 from coach.clips.report import write_atomic
 from coach.config import get_settings
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.portal.passwords import hash_password
 from coach.storage.db import transaction
 from coach.storage.models import (
@@ -31,7 +32,6 @@ from coach.storage.models import (
     SymptomReport,
     Therapist,
 )
-from coach.triage.escalation import EscalationRequest, raise_escalation
 
 UTC = timezone.utc
 PASSWORD = "correct horse battery staple"
@@ -297,3 +297,24 @@ def build_world(url: str, now: datetime | None = None) -> World:
             **{f"user_{k}": u.id for k, u in users.items()},
         }
     return world
+
+
+def ack_link_token(url: str, escalation_id: int) -> str:
+    """The acknowledge-link token carried by the therapist's first email about an alert."""
+    from sqlalchemy import select
+
+    from coach.escalation.links import token_for
+    from coach.storage.db import session_factory
+
+    with session_factory(url)() as s:
+        row = s.scalars(
+            select(Notification)
+            .where(
+                Notification.escalation_id == escalation_id,
+                Notification.channel == "email",
+                Notification.recipient_kind == "therapist",
+            )
+            .order_by(Notification.id)
+        ).first()
+        assert row is not None, f"no therapist email for escalation {escalation_id}"
+        return token_for(row)[0]

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.storage.models import Caregiver, ChannelIdentity, Patient, Therapist
-from coach.triage.escalation import EscalationRequest, raise_escalation
 
 
 def therapist(session: Session, n: int = 1, **extra: Any) -> Therapist:
@@ -68,3 +68,21 @@ def escalate(
         patient_row,
         EscalationRequest(kind, key, evidence or {"text": "my eye hurts and is red"}),
     )
+
+
+def key(
+    escalation_key: str,
+    kind: str = "therapist",
+    who: int | str = 1,
+    channel: str = "email",
+    audience: str = "initial",
+) -> str:
+    """The idempotency key of one notification (coach.escalation.recipients)."""
+    return f"{escalation_key}:{audience}:{kind}:{who}:{channel}"
+
+
+def address_tag(address: str) -> str:
+    """The recipient tag of an address-only recipient (backup, duty)."""
+    from coach.escalation.keys import digest
+
+    return f"a{digest(address)[:12]}"

@@ -181,3 +181,40 @@ def test_claimed_patient_is_not_prompted_by_a_second_scheduler(
     stats = run_sweep(factory, scheduler_settings(db_url), now=now)
     assert (stats.due, stats.prompted) == (1, 1)
     assert len(fake_http.requests) == 1
+
+
+def test_two_schedulers_sweeping_at_the_same_instant_prompt_each_patient_once(
+    db_url: str, fake_http, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from collections import Counter
+
+    _use_rasa(monkeypatch, fake_http.url)
+    fake_http.delay_s = 0.01  # each trigger takes a moment: the sweeps really overlap
+    patients = 24
+    with transaction(db_url) as s:
+        for n in range(patients):
+            patient(s, f"P{n}")
+    factory = session_factory(db_url)
+    settings = scheduler_settings(db_url)
+    now = utc(2026, 7, 1, 12, 0)
+    barrier = threading.Barrier(2)
+    prompted: list[int] = []
+    errors: list[BaseException] = []
+
+    def sweeper() -> None:
+        try:
+            barrier.wait(timeout=30)
+            prompted.append(run_sweep(factory, settings, now=now).prompted)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    assert sum(prompted) == patients
+    triggered = Counter(r["path"] for r in fake_http.requests)
+    assert len(triggered) == patients and max(triggered.values()) == 1

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from coach.checkin.coaching import CheckInAnswers
 from coach.checkin.service import record_checkin, record_saq
+from coach.escalation.raising import EscalationRequest, raise_escalation
 from coach.storage.db import transaction
 from coach.storage.models import (
     CheckIn,
@@ -14,7 +15,6 @@ from coach.storage.models import (
     QuestionnaireResponse,
     SymptomReport,
 )
-from coach.triage.escalation import EscalationRequest, raise_escalation
 
 
 def _answers(**overrides) -> CheckInAnswers:

@@ -50,3 +50,21 @@ def test_secrets_are_required_from_the_environment_not_written_here() -> None:
     text = (REPO_DIR / "docker-compose.yml").read_text()
     for secret in ("POSTGRES_PASSWORD", "COACH_SECRET_KEY", "RASA_TOKEN"):
         assert f"${{{secret}:?" in text
+
+
+def test_spool_is_one_volume_shared_by_its_writers_and_its_reader() -> None:
+    """A red flag spooled by the action server or the Rasa server is replayed by the scheduler:
+    all three mount the same volume at SPOOL_DIR."""
+    for name in ("actions", "rasa", "scheduler"):
+        service = SERVICES[name]
+        environment = service["environment"]
+        spool_dir = environment["SPOOL_DIR"]
+        assert f"spool:{spool_dir}" in service["volumes"], name
+    assert "spool" in COMPOSE["volumes"]
+    assert "media:/var/lib/coach/media" in SERVICES["scheduler"]["volumes"]  # clip retention
+
+
+def test_production_needs_a_duty_inbox() -> None:
+    text = (REPO_DIR / "docker-compose.yml").read_text()
+    assert "${CLINIC_DUTY_EMAIL:?" in text
+    assert SERVICES["scheduler"]["environment"]["COACH_ENV"] == "production"

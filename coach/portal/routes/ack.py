@@ -1,5 +1,6 @@
 """The page acknowledge links land on: GET shows the alert and a button, only POST acknowledges
-(mail scanners that prefetch links cannot acknowledge an alert nobody has read).
+(mail scanners that prefetch links cannot acknowledge an alert nobody has read). A link works
+once, for the recipient it was sent to (`coach.escalation.links`).
 
 The page names no patient: whoever holds the link sees the alert's number, severity and kind.
 """
@@ -21,6 +22,7 @@ STATUS = {
     "confirm": 200,
     "done": 200,
     "already": 409,
+    "used": 410,
     "expired": 410,
     "invalid": 403,
     "not_found": 404,
@@ -32,6 +34,10 @@ HEADERS = {"Cache-Control": "no-store"}
 
 def _page(request: Request, name: str, escalation: Escalation | None, token: str = "") -> Response:
     texts = load_content("notifications")
+    if name != "confirm":
+        token = ""  # the form (and the token in it) only on the confirmation page
+    if name in ("expired", "invalid", "not_found"):
+        escalation = None  # a link that does not work shows nothing about any alert
     values = {"state": name, "token": token, "escalation": escalation}
     if escalation is not None:
         values.update(
@@ -51,32 +57,14 @@ def _page(request: Request, name: str, escalation: Escalation | None, token: str
 def ack_confirm(
     request: Request, token: str = "", db: Session = Depends(get_db, scope="function")
 ) -> Response:
-    try:
-        claim = escalations.read_link(token)
-    except escalations.LinkExpired:
-        return _page(request, "expired", None)
-    except escalations.LinkInvalid:
-        return _page(request, "invalid", None)
-    escalation = db.get(Escalation, claim.escalation_id)
-    if escalation is None:
-        return _page(request, "not_found", None)
-    if escalation.status != "open":
-        return _page(request, "already", escalation)
-    return _page(request, "confirm", escalation, token)
+    outcome = escalations.check_link(db, token)
+    return _page(request, outcome.result, outcome.escalation, token)
 
 
 @router.post("/ack")
 def ack(
     request: Request, token: str = Form(""), db: Session = Depends(get_db, scope="function")
 ) -> Response:
-    try:
-        outcome = escalations.acknowledge_by_link(db, token)
-    except escalations.LinkExpired:
-        return _page(request, "expired", None)
-    except escalations.LinkInvalid:
-        return _page(request, "invalid", None)
-    if outcome.escalation is None:
-        return _page(request, "not_found", None)
-    return _page(
-        request, "done" if outcome.result == "acknowledged" else "already", outcome.escalation
-    )
+    outcome = escalations.acknowledge_by_link(db, token)
+    state = "done" if outcome.result == escalations.ACKNOWLEDGED else outcome.result
+    return _page(request, state, outcome.escalation)

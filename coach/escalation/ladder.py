@@ -14,14 +14,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coach.content import load_content
-from coach.notify.render import as_utc
-from coach.scheduler.settings import SchedulerSettings
-from coach.storage.models import AuditEvent, Escalation, Notification, Patient
+from coach.escalation.recipients import Audience, notifications_for, recipients
+from coach.storage.models import AuditEvent, Escalation, Patient, as_utc
 
-STEP_RENOTIFY = 1
-STEP_BACKUP = 2
-LAST_STEP = STEP_BACKUP
-SMS_LEVELS = ("emergency", "urgent")
+STEP_AUDIENCE = {1: Audience.RENOTIFY, 2: Audience.BACKUP}
+LAST_STEP = max(STEP_AUDIENCE)
 
 
 @dataclass
@@ -41,60 +38,7 @@ def step_delays(level: str) -> list[timedelta]:
     ]
 
 
-def _step_notifications(
-    escalation: Escalation, patient: Patient | None, step: int, clinic_backup: str
-) -> list[Notification]:
-    therapist = patient.therapist if patient is not None else None
-    base = f"{escalation.idempotency_key}:ladder:{step}"
-    payload = {"escalation_kind": escalation.kind, "ladder_step": step}
-    rows: list[Notification] = []
-    if step == STEP_RENOTIFY and therapist is not None:
-        rows.append(
-            Notification(
-                idempotency_key=f"{base}:therapist:{therapist.id}:email",
-                recipient_kind="therapist",
-                recipient_id=therapist.id,
-                channel="email",
-                address=therapist.email,
-                template="escalation_reminder",
-                payload=payload,
-            )
-        )
-        if therapist.phone and escalation.level in SMS_LEVELS:
-            rows.append(
-                Notification(
-                    idempotency_key=f"{base}:therapist:{therapist.id}:sms",
-                    recipient_kind="therapist",
-                    recipient_id=therapist.id,
-                    channel="sms",
-                    address=therapist.phone,
-                    template="escalation_reminder",
-                    payload=payload,
-                )
-            )
-    if step == STEP_BACKUP:
-        addresses = [therapist.backup_email if therapist else None, clinic_backup or None]
-        unique = [a for i, a in enumerate(addresses) if a and a not in addresses[:i]]
-        for index, address in enumerate(unique):
-            rows.append(
-                Notification(
-                    idempotency_key=f"{base}:backup:{index}:email",
-                    recipient_kind="backup",
-                    recipient_id=therapist.id if therapist else None,
-                    channel="email",
-                    address=address,
-                    template="escalation_backup",
-                    payload=payload,
-                )
-            )
-    for row in rows:
-        row.escalation_id = escalation.id
-    return rows
-
-
-def _take_step(
-    session: Session, escalation: Escalation, now: datetime, clinic_backup: str
-) -> int | None:
+def _take_step(session: Session, escalation: Escalation, now: datetime) -> int | None:
     """Advance one step if nobody else did; returns the number of notifications written."""
     step = escalation.ladder_step + 1
     delays = step_delays(escalation.level)
@@ -112,7 +56,10 @@ def _take_step(
     if result.rowcount != 1:
         return None
     patient = session.get(Patient, escalation.patient_id) if escalation.patient_id else None
-    rows = _step_notifications(escalation, patient, step, clinic_backup)
+    audience = STEP_AUDIENCE[step]
+    rows = notifications_for(
+        escalation, recipients(session, escalation, patient, audience), step, audience
+    )
     session.add_all(rows)
     session.add(
         AuditEvent(
@@ -126,9 +73,7 @@ def _take_step(
     return len(rows)
 
 
-def run_ladder(
-    factory: sessionmaker[Session], settings: SchedulerSettings, *, now: datetime | None = None
-) -> LadderStats:
+def run_ladder(factory: sessionmaker[Session], *, now: datetime | None = None) -> LadderStats:
     """Schedule new escalations' first step; take every step that is due."""
     now = now or datetime.now(timezone.utc)
     stats = LadderStats()
@@ -151,7 +96,7 @@ def run_ladder(
                 stats.scheduled += 1
                 if first > now:
                     continue
-            written = _take_step(session, escalation, now, settings.clinic_backup_email)
+            written = _take_step(session, escalation, now)
             if written is not None:
                 stats.stepped += 1
                 stats.notifications += written

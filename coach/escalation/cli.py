@@ -1,4 +1,4 @@
-"""`coach escalations list|ack ID`: see and acknowledge escalations from the command line."""
+"""`coach escalations list|ack ID|resolve ID`: see and handle escalations from the command line."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import os
 from sqlalchemy import select
 
 from coach.content import load_content
-from coach.notify.render import as_utc
-from coach.scheduler.ack import acknowledge
+from coach.escalation.acknowledge import AckResult, acknowledge, resolve
 from coach.storage.db import session_factory, transaction
-from coach.storage.models import Escalation
+from coach.storage.models import Escalation, as_utc
 
 DEFAULT_LIST_LIMIT = 50
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -24,11 +23,13 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="coach escalations", parents=[common])
     sub = parser.add_subparsers(dest="action", required=True)
     listing = sub.add_parser("list", help="newest escalations first", parents=[common])
-    listing.add_argument("--all", action="store_true", help="include acknowledged ones")
+    listing.add_argument("--all", action="store_true", help="include handled ones")
     listing.add_argument("--limit", type=int, default=DEFAULT_LIST_LIMIT)
-    ack = sub.add_parser("ack", help="acknowledge one escalation", parents=[common])
-    ack.add_argument("id", type=int)
-    ack.add_argument("--by", default=None, help="who acknowledges (default: the OS user)")
+    for action, text in (("ack", "acknowledge"), ("resolve", "resolve")):
+        handle = sub.add_parser(action, help=f"{text} one escalation", parents=[common])
+        handle.add_argument("id", type=int)
+        handle.add_argument("--by", default=None, help="who does it (default: the OS user)")
+        handle.add_argument("--note", default=None, help="a note kept with the escalation")
     return parser.parse_args(argv)
 
 
@@ -55,24 +56,19 @@ def _list(url: str | None, include_all: bool, limit: int) -> int:
     return 0
 
 
-def _ack(url: str | None, escalation_id: int, by: str) -> int:
+def _handle(url: str | None, action: str, escalation_id: int, by: str, note: str | None) -> int:
     texts = load_content("notifications")["cli"]
+    handler = acknowledge if action == "ack" else resolve
     with transaction(url) as session:
-        result = acknowledge(session, escalation_id, by)
-        if result.escalation is None:
+        result: AckResult = handler(session, escalation_id, by, note)
+        escalation = result.escalation
+        if escalation is None:
             print(texts["not_found"].format(id=escalation_id))
             return 1
         if result.outcome == "already":
-            at = result.escalation.acknowledged_at
-            print(
-                texts["ack_already"].format(
-                    id=escalation_id,
-                    by=result.escalation.acknowledged_by,
-                    at=as_utc(at).strftime(TIME_FORMAT) if at else "-",
-                )
-            )
+            print(texts["already"].format(id=escalation_id, status=escalation.status))
             return 0
-    print(texts["ack_done"].format(id=escalation_id, by=by))
+    print(texts["done"].format(id=escalation_id, status=escalation.status, by=by))
     return 0
 
 
@@ -82,4 +78,4 @@ def main(argv: list[str] | None = None) -> int:
     url = getattr(args, "database_url", None) or os.environ.get("DATABASE_URL") or None
     if args.action == "list":
         return _list(url, args.all, args.limit)
-    return _ack(url, args.id, args.by or f"cli:{getpass.getuser()}")
+    return _handle(url, args.action, args.id, args.by or f"cli:{getpass.getuser()}", args.note)
