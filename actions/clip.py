@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import find_patient
 from coach.clips.errors import ClipRejected
 from coach.clips.intake import clip_path, plot_path
+from coach.clips.messages import paragraphs
 from coach.clips.runner import AnalysisBusy, ClipAnalysisRunner
 from coach.clips.service import baseline_report, discard_refused_clip, record_clip_analysis
 from coach.config import get_settings
@@ -83,5 +84,6 @@ class ActionAnalyzeClip(Action):
             dispatcher.utter_message(response="utter_technical_problem")
             return []
         # When escalated, the message itself says the therapist will look (content file).
-        dispatcher.utter_message(text=report["patient_message"])
+        for paragraph in paragraphs(report["patient_message"]):
+            dispatcher.utter_message(text=paragraph)
         return []

@@ -9,9 +9,16 @@ from coach.clips.quality import QualityReport
 from coach.clips.sides import BOTH, CONSISTENT, OPPOSITE, SideCheck
 
 
-def _join(items: list[str]) -> str:
-    """Items of a message list, joined."""
-    return "; ".join(items)
+def _sides(items: list[str]) -> str:
+    """Side names as words ("right", "right and left")."""
+    return " and ".join(items)
+
+
+def _numbered(items: list[str]) -> str:
+    """Items as numbered steps, one per line (how the coach writes lists)."""
+    return "\n".join(
+        f"{number}. {item[:1].upper()}{item[1:]}" for number, item in enumerate(items, start=1)
+    )
 
 
 def needs_review(flags: Flags, comparison: BaselineComparison | None, sides: SideCheck) -> bool:
@@ -27,7 +34,7 @@ def needs_review(flags: Flags, comparison: BaselineComparison | None, sides: Sid
 def _weakness_part(flags: Flags, sides: SideCheck, config: ClipConfig) -> str | None:
     """What the patient hears about weakness: never reassurance for the wrong side or both."""
     result, names = config.messages["result"], config.messages["sides"]
-    weak = _join([names[s] for s in flags.weakness])
+    weak = _sides([names[s] for s in flags.weakness])
     if sides.status == BOTH:
         return result["both_sides_weak"]
     if sides.status == OPPOSITE:
@@ -39,6 +46,14 @@ def _weakness_part(flags: Flags, sides: SideCheck, config: ClipConfig) -> str | 
     return result["weakness_side_unknown"].format(sides=weak)
 
 
+PARAGRAPH_BREAK = "\n\n"
+
+
+def paragraphs(message: str) -> list[str]:
+    """The separate chat messages a clip reply is sent as (each within the style rules)."""
+    return [p for p in message.split(PARAGRAPH_BREAK) if p.strip()]
+
+
 def patient_message(
     flags: Flags,
     comparison: BaselineComparison | None,
@@ -46,27 +61,32 @@ def patient_message(
     sides: SideCheck,
     config: ClipConfig,
 ) -> str:
-    """What the coach tells the patient about this clip (no diagnosis, no numbers)."""
+    """What the coach tells the patient about this clip (no diagnosis, no numbers).
+
+    One paragraph per topic, most urgent first, separated by `PARAGRAPH_BREAK`: each is sent
+    as its own short chat message."""
     result, signs, names = (config.messages[k] for k in ("result", "signs", "sides"))
-    parts = [result["measured"]]
+    parts: list[str] = []
     weakness = _weakness_part(flags, sides, config)
     if sides.red_flag and weakness:
         parts.append(weakness)  # the red flag comes first
     found = [
-        signs[kind].format(side=names[side])
+        signs[kind].format(side=_sides([names[side] for side in getattr(flags, kind)]))
         for kind in ("ocular_synkinesis", "oral_synkinesis")
-        for side in getattr(flags, kind)
+        if getattr(flags, kind)
     ]
     if comparison and comparison.crossed:
         found.append(signs["baseline"])
     if found:
-        parts.append(result["review"].format(signs=_join(found)))
+        parts.append(result["review"].format(signs=_numbered(found)))
     elif weakness and not sides.red_flag:
         parts.append(weakness)
     if comparison is None:
         parts.append(result["baseline_set"])
     elif not comparison.crossed and not sides.red_flag:
         parts.append(result["no_change"])
-    for code in quality.warnings:
-        parts.append(result["partial"].format(reason=config.retake_message(code)))
-    return " ".join(p.strip() for p in parts)
+    for index, code in enumerate(quality.warnings):
+        reason = config.retake_message(code)
+        parts.append(result["partial"].format(reason=reason) if index == 0 else reason)
+    first = f"{result['measured'].strip()} {parts.pop(0).strip()}" if parts else result["measured"]
+    return PARAGRAPH_BREAK.join([first.strip(), *(p.strip() for p in parts)])

@@ -11,7 +11,7 @@ from coach.storage.models import ClipAnalysis, Escalation
 from tests.actions.conftest import make_tracker
 
 # The fixed opening of the content file's "a therapist will look" result message.
-REVIEW_PROMISE = load_config().messages["result"]["review"].split("(")[0].strip()
+REVIEW_PROMISE = load_config().messages["result"]["review"].split("{signs}")[0].strip()
 
 
 def _clip_tracker(sender: str, clip_id: str):
@@ -50,14 +50,17 @@ async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol
     healthy = store_clip_file(protocol_clip_files["healthy"], media)
     sick = store_clip_file(protocol_clip_files["synkinesis"], media)
     try:
+        replies = []
         for clip in (healthy, sick):
+            before = len(dispatcher.messages)
             await ActionAnalyzeClip().run(
                 dispatcher, _clip_tracker(clinic.sender_id, clip.clip_id), domain
             )
+            replies.append([m.get("text") or "" for m in dispatcher.messages[before:]])
     finally:
         clip_runner().shutdown()
-    texts = [m.get("text") for m in dispatcher.messages]
-    assert len(texts) == 2 and REVIEW_PROMISE not in texts[0] and REVIEW_PROMISE in texts[1]
+    assert all(replies) and not any(REVIEW_PROMISE in text for text in replies[0])
+    assert REVIEW_PROMISE in replies[1][0]  # the sign comes first, with the review promise
     with transaction(clinic.url) as session:
         rows = session.scalars(select(ClipAnalysis).order_by(ClipAnalysis.id)).all()
         assert [(r.is_baseline, r.needs_review) for r in rows] == [(True, False), (False, True)]

@@ -75,7 +75,7 @@ def test_weak_affected_side_is_reassured_and_flagged_on_its_side(
     assert report.side_check.status == "consistent"
     assert report.red_flag is None
     assert report.flags.oral_synkinesis == ["left"]
-    assert "left mouth corner" in report.patient_message
+    assert "Left side: the mouth corner moves" in report.patient_message
     assert SEE_A_DOCTOR not in report.patient_message
 
 

@@ -99,7 +99,7 @@ def test_left_mouth_corner_moving_during_eye_closure_is_oral_synkinesis(
         metrics["mouth_excursion_closure_pct.left"] > metrics["mouth_excursion_closure_pct.right"]
     )
     assert report.needs_review is True
-    assert "left mouth corner" in report.patient_message
+    assert "Left side: the mouth corner moves" in report.patient_message
 
 
 def test_a_side_barely_moving_is_weakness_not_synkinesis(weak_clip: Path, analysed, config) -> None:
