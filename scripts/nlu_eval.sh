@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # NLU evaluation on a held-out split (80/20, fixed seed): per-intent F1 written to
-# results/nlu_eval/intent_f1.txt and printed.
+# results/nlu_eval/intent_f1.txt and printed; fails below the weighted-F1 floor in
+# tests/evaluation/thresholds.yml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=results/nlu_eval
@@ -31,4 +32,9 @@ text = "\n".join(lines)
 (out / "intent_f1.txt").write_text(text + "\n")
 print("NLU held-out evaluation (results/nlu_eval/intent_f1.txt):")
 print(text)
+import yaml
+floor = yaml.safe_load(Path("tests/evaluation/thresholds.yml").read_text())["nlu_split_weighted_f1_min"]
+weighted = report["weighted avg"]["f1-score"]
+if weighted < floor:
+    sys.exit(f"NLU evaluation FAILED: weighted F1 {weighted:.2f} < {floor} (tests/evaluation/thresholds.yml)")
 PY
