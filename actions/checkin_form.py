@@ -271,6 +271,8 @@ class ActionSubmitCheckin(Action):
             return []
         told = who_was_told(outcome.recipients, needed=False)  # promise only what happened
         for response in outcome.responses:
-            dispatcher.utter_message(response=response, who_was_told=told, **numbers)
+            dispatcher.utter_message(
+                response=response, who_was_told=told, plan_steps=outcome.plan_steps, **numbers
+            )
         offer = "reminder_time" if any(r in REMINDER_OFFERS for r in outcome.responses) else None
         return reset + [SlotSet("offer", offer)]

@@ -24,7 +24,9 @@ class CheckInAnswers:
     mood: int | None
 
 
-def coaching_called_for(answers: CheckInAnswers, early_signs_found: bool) -> set[str]:
+def coaching_called_for(
+    answers: CheckInAnswers, early_signs_found: bool, has_plan: bool = False
+) -> set[str]:
     """Every coaching response whose condition the answers meet (before choosing)."""
     mood_rules = load_content("clinical")["mood"]
     mood = answers.mood
@@ -37,13 +39,16 @@ def coaching_called_for(answers: CheckInAnswers, early_signs_found: bool) -> set
         "utter_mood_support_therapist": mood is not None and mood <= mood_rules["low_threshold"],
         "utter_mood_support": mood is not None
         and mood_rules["low_threshold"] < mood <= mood_rules["support_threshold"],
+        "utter_coach_plan": has_plan,
     }
     return {name for name, condition in called.items() if condition}
 
 
-def coaching_responses(answers: CheckInAnswers, early_signs_found: bool) -> list[str]:
+def coaching_responses(
+    answers: CheckInAnswers, early_signs_found: bool, has_plan: bool = False
+) -> list[str]:
     """The most important coaching responses (at most `coaching.max_messages`), then thanks."""
     rules = load_content("clinical")["coaching"]
-    called = coaching_called_for(answers, early_signs_found)
+    called = coaching_called_for(answers, early_signs_found, has_plan)
     chosen = [name for name in rules["priority"] if name in called]
     return chosen[: int(rules["max_messages"])] + [THANKS]

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from coach.checkin.coaching import CheckInAnswers, coaching_responses
+from coach.checkin.plan import plan_steps
 from coach.checkin.saq import SaqResult, score_saq
 from coach.escalation.raising import raise_escalation
 from coach.nlp.symptoms import early_sign_findings, extract_symptoms
@@ -41,6 +42,7 @@ class CheckInOutcome:
     already_recorded: bool = False
     updated: bool = False  # today's earlier check-in was replaced
     recipients: set[str] = field(default_factory=set)  # who the escalations will notify
+    plan_steps: str | None = None  # today's plan exercises, for utter_coach_plan
 
 
 def patient_today(patient: Patient, now: datetime | None = None) -> date:
@@ -74,11 +76,14 @@ def record_checkin(
     """
     symptoms = extract_symptoms(answers.face_feeling or "", patient.affected_side)
     findings = early_sign_findings(symptoms)
+    steps = plan_steps(patient.plan_exercises or [], patient_today(patient, now))
     responses = coaching_responses(
-        answers, early_signs_found=bool(findings) or bool(answers.early_sign_present)
+        answers,
+        early_signs_found=bool(findings) or bool(answers.early_sign_present),
+        has_plan=steps is not None,
     )
     if session.scalar(select(CheckIn.id).where(CheckIn.submission_key == submission_key)):
-        return CheckInOutcome(responses=responses, already_recorded=True)
+        return CheckInOutcome(responses=responses, already_recorded=True, plan_steps=steps)
     checkin = checkin_today(session, patient, now)
     updated = checkin is not None
     if checkin is None:
@@ -113,6 +118,7 @@ def record_checkin(
         escalation_kinds=[r.kind for r in requests],
         updated=updated,
         recipients=recipient_kinds(escalations),
+        plan_steps=steps,
     )
 
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from coach.checkin.plan import exercise_catalogue
 from coach.content import load_content
 from coach.storage.models import Caregiver, Patient
 
@@ -25,11 +26,6 @@ TEMP_PASSWORD_BYTES = 12
 def time_zones() -> tuple[str, ...]:
     """IANA zone names offered in the plan form."""
     return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc")))
-
-
-def exercise_catalogue() -> dict[str, str]:
-    """Exercise key → label (content/portal.yml)."""
-    return dict(load_content("portal")["exercises"])
 
 
 @dataclass

@@ -215,6 +215,17 @@ async def test_submit_stores_and_coaches(clinic, dispatcher, domain) -> None:
         assert session.scalars(select(Escalation.kind)).all() == ["early_synkinesis"]
 
 
+async def test_submit_reinforces_the_therapists_plan(clinic, dispatcher, domain) -> None:
+    with transaction(clinic.url) as session:
+        session.get(Patient, clinic.patient_id).plan_exercises = ["gentle_pucker"]
+    quiet = {**FULL_ANSWERS, "face_feeling": "much the same", "early_sign_present": False}
+    quiet.update(mirror_used=True, forced_movements=False)
+    tracker = make_tracker(clinic.sender_id, "yes", slots=quiet, message_id="submit-plan")
+    await ActionSubmitCheckin().run(dispatcher, tracker, domain)
+    plan = [m for m in dispatcher.messages if m["response"] == "utter_coach_plan"]
+    assert len(plan) == 1 and plan[0]["plan_steps"].startswith("1. Gentle lip pucker")
+
+
 async def test_nothing_is_saved_without_confirmation(clinic, dispatcher, domain) -> None:
     unconfirmed = {**FULL_ANSWERS, "checkin_confirmed": None}
     tracker = make_tracker(clinic.sender_id, "x", slots=unconfirmed)

@@ -15,6 +15,7 @@ from coach.storage.models import (
     CheckIn,
     Escalation,
     Notification,
+    Patient,
     QuestionnaireResponse,
 )
 from tests.conftest import add_patient
@@ -97,6 +98,36 @@ def test_full_checkin_lands_in_the_database(coach_servers: CoachServers) -> None
         assert session.scalars(
             select(Notification).where(Notification.escalation_id == escalation.id)
         ).all()
+
+
+def test_quiet_checkin_ends_with_the_therapists_plan(coach_servers: CoachServers) -> None:
+    sender = _enrolled(coach_servers, "plan")
+    with transaction(coach_servers.database_url) as session:
+        [patient_id] = _patient_ids(session, sender)
+        session.get(Patient, patient_id).plan_exercises = ["small_smile", "gentle_eye_closure"]
+    quiet = [
+        ("start my check-in", "utter_ask_face_feeling"),
+        ("much the same as yesterday", None),
+        ("no", "utter_ask_sessions_done"),
+        ("2", "utter_ask_minutes_practised"),
+        ("20 minutes", "utter_ask_mirror_used"),
+        ("yes", "utter_ask_forced_movements"),
+        ("no", "utter_ask_eye_care_done"),
+        ("yes", "utter_ask_mood"),
+        ("7", None),
+    ]
+    for text, expected in quiet:
+        replies = coach_servers.texts(sender, text)
+        if expected:
+            assert domain_text(expected) in replies, (text, replies)
+    final = coach_servers.texts(sender, "yes")
+    steps = (
+        "1. Gentle eye closure with the mouth kept still.\n2. Small smile with the eye kept open."
+    )
+    assert final == [
+        domain_text("utter_coach_plan").format(plan_steps=steps),
+        domain_text("utter_checkin_thanks"),
+    ]
 
 
 def test_checkin_pauses_and_resumes(coach_servers: CoachServers) -> None:
