@@ -19,17 +19,19 @@ from tests.fakes.http import wait_for
 from tests.fakes.twilio import FakeTwilio
 
 CHECKIN_TIME = time(9, 0)
-# (what the patient answers, the question that must come next); None = the rotating question.
+SUMMARY_START = "Here's what I have: "  # the check-in read back before it is saved
+# (what the patient answers, text of what must come next); None = the rotating question.
 CHECKIN_ANSWERS = [
-    ("start my check-in", "utter_ask_face_feeling"),
+    ("start my check-in", domain_text("utter_ask_face_feeling")),
     ("my face feels a bit tight today", None),
-    ("no", "utter_ask_sessions_done"),
-    ("2", "utter_ask_minutes_practised"),
-    ("about 20 minutes", "utter_ask_mirror_used"),
-    ("yes", "utter_ask_forced_movements"),
-    ("no", "utter_ask_eye_care_done"),
-    ("yes", "utter_ask_mood"),
-    ("7", "utter_checkin_thanks"),
+    ("no", domain_text("utter_ask_sessions_done")),
+    ("2", domain_text("utter_ask_minutes_practised")),
+    ("about 20 minutes", domain_text("utter_ask_mirror_used")),
+    ("yes", domain_text("utter_ask_forced_movements")),
+    ("no", domain_text("utter_ask_eye_care_done")),
+    ("yes", domain_text("utter_ask_mood")),
+    ("7", SUMMARY_START),
+    ("yes", domain_text("utter_checkin_thanks")),
 ]
 
 
@@ -52,10 +54,6 @@ def invited_patient(
         session.flush()
         code = create_invite(session, patient.id, created_by="e2e").code
         return patient.id, code
-
-
-def expected(response: str | None) -> str | None:
-    return domain_text(response) if response else None
 
 
 def analysis_for(servers: CoachServers, patient_id: int) -> ClipAnalysis | None:

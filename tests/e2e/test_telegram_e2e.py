@@ -14,7 +14,6 @@ from tests.e2e.journey import (
     CHECKIN_ANSWERS,
     analysis_for,
     deliveries,
-    expected,
     invited_patient,
     next_day_sweep,
 )
@@ -68,7 +67,7 @@ def test_telegram_journey(
         assert (identity.channel, identity.patient_id) == ("telegram", patient_id)
 
     for answer, question in CHECKIN_ANSWERS:
-        text(answer, expected(question))
+        text(answer, question)
     with transaction(coach_servers.database_url) as session:
         assert (
             session.scalars(select(CheckIn.mood).where(CheckIn.patient_id == patient_id)).one() == 7
