@@ -199,8 +199,10 @@ def test_a_stranger_hears_how_to_join_but_a_red_flag_still_gets_the_advice(
     twilio, url, phone = coach_servers.twilio, coach_servers.webhook("sms"), _phone()
     hello = twilio_say(twilio, url, phone, "hello")
     assert hello[0]["Body"] == domain_text("utter_greet_unknown")
-    flagged = twilio_say(twilio, url, phone, STROKE_TEXT, "couldn't alert a therapist")
-    assert "could be a sign of a stroke" in flagged[0]["Body"]
+    flagged = twilio_say(twilio, url, phone, STROKE_TEXT)
+    stroke = domain_text("utter_red_flag_stroke").split("{")[0]
+    assert flagged[0]["Body"].startswith(stroke)
+    assert "therapist" not in flagged[0]["Body"]  # nobody to tell: it says only what happened
 
 
 def test_expired_used_and_guessed_codes_then_the_lock_out(coach_servers: CoachServers) -> None:
@@ -288,14 +290,21 @@ def test_typed_intents_do_not_reach_rasa_as_intents(
     )
     for sender in (thief.sender_id, f"whatsapp:{phone}"):
         events = coach_servers.tracker(sender)["events"]
-        intents = [e["parse_data"]["intent"]["name"] for e in events if e["event"] == "user"]
+        intents = [
+            (e.get("parse_data") or {}).get("intent", {}).get("name")
+            for e in events
+            if e["event"] == "user"
+        ]
+        assert intents  # the message did reach the bot, as text
         assert "EXTERNAL_clip_uploaded" not in intents
     assert _analysed(coach_servers, thief.patient_id) == []
     assert _analysed(coach_servers, victim.patient_id) == []
     with transaction(coach_servers.database_url) as session:
-        assert session.scalars(
-            select(ClipUpload.patient_id).where(ClipUpload.clip_id == clip_id)
-        ).all() == [owner.patient_id]
+        bound = set(
+            session.scalars(select(ClipUpload.patient_id).where(ClipUpload.clip_id == clip_id))
+        )
+    assert owner.patient_id in bound  # (other tests' patients may have sent the same bytes)
+    assert not bound & {thief.patient_id, victim.patient_id}
 
 
 def test_socketio_only_with_a_web_chat_token_and_only_its_own_conversation(
