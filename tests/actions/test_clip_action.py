@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from actions.clip import ActionAnalyzeClip, clip_runner
 from coach.clips.config import load_config
 from coach.clips.intake import clip_path, key_frames_path, plot_path
+from coach.config import get_settings
 from coach.media.incoming import IncomingWriter, incoming_path
 from coach.storage.db import transaction
 from coach.storage.models import ClipAnalysis, ClipUpload, Escalation, Patient
@@ -15,6 +17,15 @@ from tests.conftest import add_patient
 
 # The fixed opening of the content file's "a therapist will look" result message.
 REVIEW_PROMISE = load_config().messages["result"]["review"].split("(")[0].strip()
+
+
+@pytest.fixture(autouse=True)
+def _own_media_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A media folder per test (`make test` exports MEDIA_DIR for the whole run)."""
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def _received(path: Path) -> str:
