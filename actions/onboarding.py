@@ -316,5 +316,6 @@ class ActionOfferUploadLink(Action):
         except SQLAlchemyError:
             dispatcher.utter_message(response="utter_technical_problem")
             return []
-        dispatcher.utter_message(response="utter_upload_link", upload_url=url)
+        dispatcher.utter_message(response="utter_upload_link")
+        dispatcher.utter_message(text=url)  # on its own: phones make a lone link tappable
         return []

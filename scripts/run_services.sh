@@ -77,7 +77,8 @@ The coach is up.
                  with "Authorization: Bearer $rest_token"
   Rasa HTTP API  http://127.0.0.1:$RASA_PORT/  (token in $var/rasa_token or RASA_TOKEN)
   channels       /webhooks/{whatsapp,sms,telegram}/webhook  (set TWILIO_* / TELEGRAM_* to use them)
-  invite         .venv/bin/coach patients invite PATIENT_ID   (code, links and QR codes)
+  enrol/invite   http://127.0.0.1:${PORTAL_PORT:-8000}/enrol  (portal: new patient, one-time invite with links and QR codes)
+                 or .venv/bin/coach patients invite PATIENT_ID
   action server  http://127.0.0.1:$ACTIONS_PORT/health
   portal         http://127.0.0.1:${PORTAL_PORT:-8000}/  (therapists, clinic admin, caregivers; acknowledge links land here)
   duty inbox     ${CLINIC_DUTY_EMAIL:-(none set)}  (red flags from people with no therapist)

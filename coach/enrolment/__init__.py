@@ -1,7 +1,8 @@
 """Enrolment: a therapist's one-time invite (code, links, QR codes) and its redemption.
 
-API (the portal's enrolment page and `coach patients invite` call it):
+API (the portal's enrolment page and `coach patients add|invite` call it):
 
+    patient = add_patient(session, therapist_id, NewPatient(...), created_by="portal:dr@clinic")
     invite = create_invite(session, patient_id, created_by="dr@clinic")   # -> NewInvite
     links = invite_links(invite.code)          # WhatsApp / Telegram / SMS / web chat
     pngs = qr_pngs(links)                      # {"web": b"\x89PNG…", "whatsapp": …}
@@ -19,10 +20,13 @@ from coach.enrolment.invites import (
     redeem_invite,
 )
 from coach.enrolment.links import InviteLinks, invite_links, qr_png, qr_pngs
+from coach.enrolment.patients import NewPatient, add_patient
 
 __all__ = [
+    "add_patient",
     "InviteLinks",
     "NewInvite",
+    "NewPatient",
     "RedeemResult",
     "RedeemStatus",
     "create_invite",

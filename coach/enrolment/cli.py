@@ -12,29 +12,29 @@ from sqlalchemy import select
 from coach.config import get_settings
 from coach.enrolment.invites import create_invite
 from coach.enrolment.links import invite_links, qr_pngs
+from coach.enrolment.patients import NewPatient, add_patient
 from coach.storage.db import transaction
 from coach.storage.models import ChannelIdentity, Patient, Therapist
 
 
 def _add(args: argparse.Namespace) -> int:
     hours, minutes = (int(x) for x in args.checkin_time.split(":"))
+    details = NewPatient(
+        display_name=args.name,
+        timezone=args.timezone or get_settings().default_timezone,
+        checkin_time=time(hours, minutes),
+        locale=args.locale,
+        onset_date=date.fromisoformat(args.onset_date) if args.onset_date else None,
+        affected_side=args.affected_side,
+        eye_closure_incomplete=args.eye_closure_incomplete,
+    )
     with transaction() as session:
         therapist = session.scalar(select(Therapist).where(Therapist.email == args.therapist_email))
         if therapist is None:
             print(f"no therapist with email {args.therapist_email}")
             return 1
-        patient = Patient(
-            display_name=args.name,
-            timezone=args.timezone or get_settings().default_timezone,
-            locale=args.locale,
-            checkin_time=time(hours, minutes),
-            onset_date=date.fromisoformat(args.onset_date) if args.onset_date else None,
-            affected_side=args.affected_side,
-            eye_closure_incomplete=args.eye_closure_incomplete,
-            therapist=therapist,
-        )
-        session.add(patient)
-        session.flush()
+        created_by = f"cli:{getpass.getuser()}"
+        patient = add_patient(session, therapist.id, details, created_by=created_by)
         print(f"patient {patient.id} added; now: coach patients invite {patient.id}")
     return 0
 

@@ -1,5 +1,6 @@
-"""`coach webchat`: serve the web chat page and the Twilio status callback on their own
-(for `make run` and tests; a deployment mounts the same routers in the portal)."""
+"""`coach webchat`: serve the web chat page and the Twilio status callback as their own process
+(`make run`, docker-compose's `webchat` service, tests). Not mounted in the portal: the portal's
+CSRF check on every POST would refuse the page's API calls and Twilio's callbacks."""
 
 from __future__ import annotations
 

@@ -100,6 +100,9 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
         assert httpx.get(f"http://127.0.0.1:{ports['ACTIONS']}/health").status_code == 200
         assert f"http://127.0.0.1:{ports['PORTAL']}/" in printed
         assert "therapist@clinic.example" in printed  # the demo sign-ins are printed
+        enrol = f"http://127.0.0.1:{ports['PORTAL']}/enrol"
+        assert enrol in printed  # the enrolment page, behind the sign-in
+        assert "/login?next=/enrol" in httpx.get(enrol, timeout=10).headers["location"]
         login = httpx.get(f"http://127.0.0.1:{ports['PORTAL']}/login", timeout=10)
         assert login.status_code == 200 and 'name="password"' in login.text
         with smtplib.SMTP("127.0.0.1", ports["SMTP"], timeout=5) as smtp:

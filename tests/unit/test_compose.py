@@ -76,6 +76,8 @@ def test_connectors_and_actions_share_the_media_volume_and_the_signing_key() -> 
         return {":".join(v.split(":")[:2]) for v in volumes if v.startswith("media:")}
 
     assert media("rasa") and media("rasa") == media("actions") == media("portal")
+    assert media("webchat") == media("rasa")  # web chat uploads reach the action server
+    assert not SERVICES["webchat"]["volumes"][0].endswith(":ro")
     rasa_env = SERVICES["rasa"]["environment"]
     assert rasa_env["MEDIA_DIR"] == "/var/lib/coach/media"
     assert "COACH_SECRET_KEY:?" in rasa_env["COACH_SECRET_KEY"]
