@@ -11,6 +11,7 @@ Telegram, web chat) and has not said STOP; after `max_attempts_per_channel` fail
   output; the connector sends each message and Rasa answers 200 only if all were accepted.
 - Web chat: queued; the page triggers it when the patient next opens it (coach.webchat).
 Every attempt is a PromptDelivery row (with the provider's message id for status callbacks).
+The check-in sweep and the recovery nudges both send through `deliver_prompt`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coach.channels.identity import PROMPTABLE, WEBCHAT, WHATSAPP
@@ -62,6 +63,15 @@ class Target:
     clip_consented: bool
 
 
+def reachable_clause() -> ColumnElement[bool]:
+    """WHERE clause over `Patient`: a channel that can carry a prompt, not stopped (STOP)."""
+    return exists().where(
+        ChannelIdentity.patient_id == Patient.id,
+        ChannelIdentity.channel.in_(PROMPTABLE),
+        ChannelIdentity.opted_out_at.is_(None),
+    )
+
+
 def _max_attempts() -> int:
     return int(load_content("channels")["prompts"]["max_attempts_per_channel"])
 
@@ -101,6 +111,12 @@ def prompt_target(session: Session, patient_id: int, local_date: date) -> Target
                 row.id, row.channel, row.sender_id, row.display_name, bool(row.clip_consent_version)
             )
     return None
+
+
+def _sweep_intents() -> set[str]:
+    """The check-in sweep's prompts (a failed one is sent again by the next sweep)."""
+    prompts = load_content("notifications")["prompts"]
+    return {str(prompts[k]) for k in ("daily_intent", "weekly_intent", "clip_intent")}
 
 
 def prompt_intent(intent: str, clip_consented: bool) -> str:
@@ -171,12 +187,15 @@ def deliver_prompt(
         return PromptOutcome(False, error=NO_CHANNEL_LEFT, exhausted=True)
     intent = prompt_intent(intent, target.clip_consented)
     if target.channel == WEBCHAT:
+        sweep = _sweep_intents()
+        same_kind = sweep if intent in sweep else {intent}  # today's check-in replaces older ones
         with factory.begin() as session:
             session.execute(
                 update(PromptDelivery)
                 .where(
                     PromptDelivery.identity_id == target.identity_id,
                     PromptDelivery.status == QUEUED,
+                    PromptDelivery.intent.in_(same_kind),
                 )
                 .values(status=SUPERSEDED, updated_at=datetime.now(timezone.utc))
                 .execution_options(synchronize_session=False)
@@ -193,11 +212,13 @@ def deliver_prompt(
 
 
 def take_queued_prompt(session: Session, identity_id: int) -> PromptDelivery | None:
-    """The web chat prompt waiting for this identity (older ones are superseded)."""
+    """The oldest web chat prompt waiting for this identity (older ones of the same kind were
+    superseded when it was queued)."""
     return session.scalar(
         select(PromptDelivery)
         .where(PromptDelivery.identity_id == identity_id, PromptDelivery.status == QUEUED)
-        .order_by(PromptDelivery.id.desc())
+        .order_by(PromptDelivery.id)
+        .limit(1)
     )
 
 
@@ -225,6 +246,8 @@ def apply_provider_status(session: Session, message_id: str, status: str, error:
         return False
     if status in ("failed", "undelivered"):
         mark(session, delivery.id, FAILED, f"{status} {error}".strip())
+        if delivery.intent not in _sweep_intents():  # e.g. a recovery nudge: sent once
+            return True
         session.execute(
             update(Patient)
             .where(

@@ -24,15 +24,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from coach.channels.identity import PROMPTABLE
 from coach.config import get_settings
 from coach.content import load_content
-from coach.messaging.prompts import NO_CHANNEL_LEFT, deliver_prompt
+from coach.messaging.prompts import NO_CHANNEL_LEFT, deliver_prompt, reachable_clause
 from coach.scheduler.settings import SchedulerSettings
-from coach.storage.models import ChannelIdentity, Patient
+from coach.storage.models import Patient
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +97,10 @@ def find_due(
     clocks = {zone: local_now(zone, now) for zone in zones}
     if not clocks:
         return [], clocks
-    reachable = exists().where(  # a channel that can carry a prompt, not stopped (STOP)
-        ChannelIdentity.patient_id == Patient.id,
-        ChannelIdentity.channel.in_(PROMPTABLE),
-        ChannelIdentity.opted_out_at.is_(None),
-    )
     consented = Patient.data_consent_version.is_not(None)
     query = (
         select(Patient.id, Patient.timezone, Patient.clip_weekday)
-        .where(Patient.active, consented, reachable, _due_clause(list(clocks.values())))
+        .where(Patient.active, consented, reachable_clause(), _due_clause(list(clocks.values())))
         .where(or_(Patient.prompt_claimed_until.is_(None), Patient.prompt_claimed_until < now))
         .order_by(Patient.id)
     )

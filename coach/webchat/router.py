@@ -174,32 +174,35 @@ def _trigger(sender_id: str, channel: str, intent: str, entities: dict | None = 
         )
 
 
-def _show_queued_prompt(sender_id: str) -> bool:
+def _show_queued_prompts(sender_id: str) -> bool:
+    """Show the prompts waiting for this web chat patient, oldest first; True if any."""
     found = _identity(WEBCHAT, sender_id)
     if found is None:
         return False
-    with transaction() as session:
-        delivery = take_queued_prompt(session, found[0])
-        if delivery is None:
-            return False
-        delivery_id, intent = delivery.id, delivery.intent
-    try:
-        _trigger(sender_id, WEBCHAT, intent)
-    except RasaError as exc:
-        log.warning("queued web chat prompt not shown: %s", exc)
-        return False
-    with transaction() as session:
-        mark(session, delivery_id, SHOWN)
-    return True
+    shown = False
+    while True:
+        with transaction() as session:
+            delivery = take_queued_prompt(session, found[0])
+            if delivery is None:
+                return shown
+            delivery_id, intent = delivery.id, delivery.intent
+        try:
+            _trigger(sender_id, WEBCHAT, intent)
+        except RasaError as exc:
+            log.warning("queued web chat prompt not shown: %s", exc)
+            return shown
+        with transaction() as session:
+            mark(session, delivery_id, SHOWN)
+        shown = True
 
 
 @router.post("/chat/api/inbox")
 async def inbox(request: Request) -> Response:
-    """Shows the prompt waiting for this patient (the page calls it once its socket is open)."""
+    """Shows the prompts waiting for this patient (the page calls it once its socket is open)."""
     sender = _web_sender(request)
     if sender is None:
         return JSONResponse({"message": "This chat link is not valid."}, 401)
-    shown = await run_in_threadpool(_show_queued_prompt, sender)
+    shown = await run_in_threadpool(_show_queued_prompts, sender)
     return JSONResponse({"prompted": shown})
 
 
