@@ -1,11 +1,11 @@
 """Delete my data: the patient's clips, reports and channel ids go; an audit record stays.
 
-Deleted: check-ins and their symptom reports, questionnaires, clip analyses, clip files and
-plots (unless another patient uploaded the same bytes), clip bindings, prompt records, upload
-links, the channel identities (phone numbers, chat ids) and the consent state. Kept: the
-patient row (the therapist's enrolment, marked inactive), consent history (versions and
-times only), escalations with their evidence redacted and sender ids hashed out of their keys
-(the clinic's record that someone was alerted), and an audit event with counts. The
+Deleted: check-ins, symptom and mood reports, questionnaires, clip analyses, clip files, plots
+and key frames (unless another patient uploaded the same bytes), clip bindings, prompt
+records, upload links, the channel identities (phone numbers, chat ids) and the consent state.
+Kept: the patient row (the therapist's enrolment, marked inactive), consent history (versions
+and times only), escalations with their evidence redacted and sender ids hashed out of their
+keys (the clinic's record that someone was alerted), and an audit event with counts. The
 conversation text itself lives in Rasa's tracker store: the connector erases it for the
 returned sender ids (coach.channels.erasure) once the turn is over.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from coach.clips.intake import clip_path, plot_path
+from coach.clips.intake import clip_path, key_frames_path, plot_path
 from coach.media.incoming import incoming_path
 from coach.storage.models import (
     AuditEvent,
@@ -31,6 +31,7 @@ from coach.storage.models import (
     Escalation,
     Invite,
     InviteAttempt,
+    MoodReport,
     Notification,
     Patient,
     PromptDelivery,
@@ -87,6 +88,7 @@ def _clip_files(session: Session, patient_id: int, media_dir: Path | None) -> tu
             if path is not None:
                 files.append(path)
         files.append(plot_path(clip_id, media_dir))
+        files.append(key_frames_path(clip_id, media_dir))  # frames of the patient's face
     return len(mine), files
 
 
@@ -107,6 +109,9 @@ def erase_patient_data(
         session, delete(SymptomReport).where(SymptomReport.patient_id == patient_id)
     )
     counts["checkins"] = _count(session, delete(CheckIn).where(CheckIn.patient_id == patient_id))
+    counts["mood_reports"] = _count(
+        session, delete(MoodReport).where(MoodReport.patient_id == patient_id)
+    )
     counts["questionnaires"] = _count(
         session,
         delete(QuestionnaireResponse).where(QuestionnaireResponse.patient_id == patient_id),

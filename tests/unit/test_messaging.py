@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from coach.channels.signing import InvalidToken
 from coach.clips.errors import ClipRejected
-from coach.clips.intake import clip_path, plot_path
+from coach.clips.intake import clip_path, key_frames_path, plot_path
 from coach.config import REPO_DIR, get_settings
 from coach.content import load_content
 from coach.media.incoming import IncomingWriter, incoming_path
@@ -37,6 +37,7 @@ from coach.storage.models import (
     ClipUpload,
     ConsentRecord,
     Escalation,
+    MoodReport,
     Notification,
     Patient,
     SymptomReport,
@@ -186,14 +187,17 @@ def test_delete_my_data_leaves_only_an_audit_record(
     with transaction(clinic.url) as session:
         claim_clip(session, clinic.patient_id, clip_id, "rest")
     plot_path(clip_id).write_bytes(b"\x89PNG plot")
+    key_frames_path(clip_id).write_bytes(b"\x89PNG face frames")
     _populate(clinic, clip_id)
     with transaction(clinic.url) as session:
+        session.add(MoodReport(patient_id=clinic.patient_id, source_key="mood:patient-1:m3"))
         report = erase_patient_data(session, clinic.patient_id)
     assert report.sender_ids == ["patient-1"]
-    assert remove_files(report) == 2 and clip_path(clip_id) is None
-    assert not plot_path(clip_id).exists()
+    assert remove_files(report) == 3 and clip_path(clip_id) is None
+    assert not plot_path(clip_id).exists() and not key_frames_path(clip_id).exists()
     with transaction(clinic.url) as session:
-        for model in (CheckIn, SymptomReport, ClipAnalysis, ClipUpload, ChannelIdentity):
+        models = (CheckIn, SymptomReport, MoodReport, ClipAnalysis, ClipUpload, ChannelIdentity)
+        for model in models:
             assert session.scalar(select(func.count()).select_from(model)) == 0, model
         patient = session.get(Patient, clinic.patient_id)
         assert not patient.active and patient.data_consent_version is None
