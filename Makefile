@@ -98,6 +98,8 @@ bench: install train
 	$(APP) bench/portal_pages.py
 	$(APP) bench/messy_turns.py
 	$(APP) bench/red_flag_rules.py
+	$(APP) bench/channel_latency.py
+	$(APP) bench/whatsapp_clip_latency.py
 
 clean:
 	rm -rf models results var/test-*

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import MAX_TEXT_CHARS, find_profile, submission_key
+from actions.common import MAX_TEXT_CHARS, ask_for_consent, find_profile, submission_key
 from actions.form_turns import (
     CHECKIN_FORM,
     answer_text,
@@ -66,8 +66,8 @@ class ValidateCheckinForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         patient = find_profile(tracker)
-        if patient is None:
-            return []
+        if patient is None or not patient.consented:
+            return []  # nothing is asked or kept before the patient's OK (submit says why)
         progress = load_progress(tracker, CHECKIN_FORM)
         if not progress.today_exists:
             domain_slots = [s for s in domain_slots if s != UPDATE_TODAY]
@@ -237,9 +237,12 @@ class ActionSubmitCheckin(Action):
         if slot(UPDATE_TODAY) is False:
             dispatcher.utter_message(response="utter_checkin_kept")
             return reset + [SlotSet("offer", None)]
-        if find_profile(tracker) is None:
+        profile = find_profile(tracker)
+        if profile is None:
             dispatcher.utter_message(response="utter_not_enrolled")
             return reset
+        if not profile.consented:
+            return reset + ask_for_consent(dispatcher)
         if slot(CONFIRM) is not True:
             dispatcher.utter_message(response="utter_checkin_paused")
             return [SlotSet("paused_form", CHECKIN_FORM)]
@@ -262,6 +265,8 @@ class ActionSubmitCheckin(Action):
                 if patient is None:
                     dispatcher.utter_message(response="utter_not_enrolled")
                     return reset
+                if patient.data_consent_version is None:
+                    return reset + ask_for_consent(dispatcher)
                 outcome = record_checkin(
                     session, patient, answers, submission_key(tracker, "checkin")
                 )

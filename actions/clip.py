@@ -6,18 +6,19 @@ import asyncio
 from functools import lru_cache
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import find_patient
+from actions.common import ask_for_consent, find_patient, sender_channel
 from coach.clips.errors import ClipRejected
-from coach.clips.intake import clip_path, plot_path
+from coach.clips.intake import plot_path
 from coach.clips.messages import paragraphs
 from coach.clips.runner import AnalysisBusy, ClipAnalysisRunner
 from coach.clips.service import baseline_report, discard_refused_clip, record_clip_analysis
 from coach.config import get_settings
+from coach.messaging.clips import claim_clip, discard_incoming
 from coach.storage.db import transaction
 from coach.storage.models import Patient
 
@@ -47,8 +48,23 @@ class ActionAnalyzeClip(Action):
             dispatcher.utter_message(response="utter_not_enrolled")
             return []
         clip_id = next(tracker.get_latest_entity_values(CLIP_ENTITY), None) or ""
-        path = clip_path(clip_id)
-        if path is None:
+        if patient.data_consent_version is None or patient.clip_consent_version is None:
+            discard_incoming(clip_id)  # not kept without the patient's OK
+            if patient.data_consent_version is None:
+                return ask_for_consent(dispatcher)
+            dispatcher.utter_message(response="utter_clip_consent_needed")
+            dispatcher.utter_message(response="utter_clip_consent_request")
+            return [SlotSet("consent_topic", "clips")]
+        try:
+            with transaction() as session:
+                path = claim_clip(session, patient.id, clip_id, sender_channel(tracker) or "")
+        except ClipRejected as rejection:
+            dispatcher.utter_message(text=rejection.message)
+            return []
+        except SQLAlchemyError:
+            dispatcher.utter_message(response="utter_technical_problem")
+            return []
+        if path is None:  # unknown, gone, or another patient's clip
             dispatcher.utter_message(response="utter_clip_missing")
             return []
         try:

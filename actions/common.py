@@ -5,12 +5,19 @@ from __future__ import annotations
 import time
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from coach.config import get_settings
 from coach.escalation.keys import digest
 from coach.storage.db import transaction
 from coach.storage.models import Patient
-from coach.storage.patients import PatientProfile, patient_for_sender, patient_profile
+from coach.storage.patients import (
+    PatientProfile,
+    identity_channel,
+    patient_for_sender,
+    patient_profile,
+)
 
 MAX_TEXT_CHARS = 2000  # longer free text is truncated before it is stored
 PROFILE_CACHE_S = 30.0  # a form validation asks for the profile several times per turn
@@ -50,3 +57,21 @@ def find_profile(tracker: Tracker) -> PatientProfile | None:
         _profiles.clear()
     _profiles[key] = (now + PROFILE_CACHE_S, profile)
     return profile
+
+
+def forget_profile(tracker: Tracker) -> None:
+    """Drop the cached profile after this turn changed it (joined, consented, deleted)."""
+    channel, sender = tracker.get_latest_input_channel(), tracker.sender_id
+    _profiles.pop((get_settings().database_url, channel, sender), None)
+
+
+def sender_channel(tracker: Tracker) -> str | None:
+    """The channel of this conversation (its connector's), None if the tracker disagrees."""
+    return identity_channel(tracker.get_latest_input_channel(), tracker.sender_id)
+
+
+def ask_for_consent(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Tell an enrolled patient who has not agreed yet that their OK is needed, and ask."""
+    dispatcher.utter_message(response="utter_consent_needed")
+    dispatcher.utter_message(response="utter_consent_request")
+    return [SlotSet("consent_topic", "data")]

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import find_profile, submission_key
+from actions.common import ask_for_consent, find_profile, submission_key
 from actions.form_turns import (
     SAQ_FORM,
     answer_text,
@@ -39,8 +39,9 @@ class ValidateSaqForm(FormValidationAction):
         return "validate_saq_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
-        if find_profile(tracker) is None:
-            return []
+        profile = find_profile(tracker)
+        if profile is None or not profile.consented:
+            return []  # nothing is asked or kept before the patient's OK (submit says why)
         if load_progress(tracker, SAQ_FORM).gave_up:
             return []  # pause: the submit action keeps the answers for later
         return list(domain_slots)
@@ -132,9 +133,12 @@ class ActionSubmitSaq(Action):
         reset = [SlotSet(slot, None) for slot in SAQ_SLOTS]
         reset.append(store_progress(tracker, SAQ_FORM, None))
         values = [tracker.get_slot(slot) for slot in SAQ_ITEMS]
-        if find_profile(tracker) is None:
+        profile = find_profile(tracker)
+        if profile is None:
             dispatcher.utter_message(response="utter_not_enrolled")
             return reset
+        if not profile.consented:
+            return reset + ask_for_consent(dispatcher)
         if tracker.get_slot(CONFIRM) is not True or any(v is None for v in values):
             dispatcher.utter_message(response="utter_saq_paused")
             progress = load_progress(tracker, SAQ_FORM)
@@ -149,6 +153,8 @@ class ActionSubmitSaq(Action):
                 if patient is None:
                     dispatcher.utter_message(response="utter_not_enrolled")
                     return reset
+                if patient.data_consent_version is None:
+                    return reset + ask_for_consent(dispatcher)
                 result, escalated = record_saq(
                     session, patient, items, submission_key(tracker, "saq")
                 )

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
-os.environ.setdefault("COACH_SECRET_KEY", "bench-secret")
+os.environ.setdefault("COACH_SECRET_KEY", "bench-secret-key-0123456789")
 
 from tests.conftest_postgres import free_port  # noqa: E402
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 from bench._common import write_result  # noqa: E402
 from coach.storage.migrate import upgrade  # noqa: E402
 from tests.conftest import add_patient  # noqa: E402
-from tests.e2e.stack import RASA_BIN, RasaStack, coach_env, free_port  # noqa: E402
+from tests.e2e.stack import RASA_BIN, RasaStack, coach_env, free_port, rest_headers  # noqa: E402
 
 BARE_BOT_DIR = REPO / "var" / "bench" / "bare_bot"
 COACH_TURNS = [
@@ -79,7 +79,9 @@ async def _patient(
 ) -> None:
     for text in turns:
         started = time.perf_counter()
-        reply = await client.post(url, json={"sender": sender, "message": text})
+        reply = await client.post(
+            url, json={"sender": sender, "message": text}, headers=rest_headers(sender)
+        )
         reply.raise_for_status()
         if not reply.json():
             raise RuntimeError(f"no reply to {text!r} for {sender}")

@@ -60,6 +60,24 @@ def _escalations(args: argparse.Namespace) -> int:
     return main(args.rest)
 
 
+def _patients(args: argparse.Namespace) -> int:
+    from coach.enrolment.cli import main
+
+    return main(args.rest)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from coach.messaging.cli import main
+
+    return main(args.rest)
+
+
+def _webchat(args: argparse.Namespace) -> int:
+    from coach.webchat.server import main
+
+    return main(args.rest)
+
+
 def _dev_mailbox(args: argparse.Namespace) -> int:
     from coach.notify.dev_mailbox import main
 
@@ -157,6 +175,9 @@ PASSTHROUGH: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "analyze-clip": (_analyze_clip, "analyse a selfie clip (see analyze-clip --help)"),
     "escalations": (_escalations, "list / acknowledge escalations"),
     "dev-mailbox": (_dev_mailbox, "local SMTP sink saving mail under var/mail (make run)"),
+    "patients": (_patients, "add patients and make one-time invites (code, links, QR codes)"),
+    "token": (_token, "a REST channel token or a web chat link for a sender"),
+    "webchat": (_webchat, "serve the patient web chat page (and the Twilio status callback)"),
 }
 
 

@@ -3,6 +3,7 @@ patient, a PostgreSQL server for the session."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -11,13 +12,17 @@ from uuid import uuid4
 
 import pytest
 
-from coach.config import get_settings
-from coach.storage.db import transaction
-from coach.storage.migrate import upgrade
-from coach.storage.models import Caregiver, ChannelIdentity, Patient, Therapist
-from tests import conftest_postgres as pg
+# Tokens are signed with this key in tests (the servers the tests start get the same one).
+os.environ.setdefault("COACH_SECRET_KEY", "test-secret-key-for-the-whole-test-run")
+
+from coach.config import get_settings  # noqa: E402
+from coach.storage.db import transaction  # noqa: E402
+from coach.storage.migrate import upgrade  # noqa: E402
+from coach.storage.models import Caregiver, ChannelIdentity, Patient, Therapist  # noqa: E402
+from tests import conftest_postgres as pg  # noqa: E402
 
 DATABASE_KINDS = ["sqlite", "postgresql"]
+CONSENT_VERSION = "test"
 
 
 @dataclass
@@ -68,8 +73,16 @@ def app_db(
     get_settings.cache_clear()
 
 
-def add_patient(url: str, sender_id: str, *, eye_closure_incomplete: bool = True) -> SeededClinic:
-    """A therapist, one patient reachable as `sender_id` on REST, and a consented caregiver."""
+def add_patient(
+    url: str,
+    sender_id: str,
+    *,
+    eye_closure_incomplete: bool = True,
+    consented: bool = True,
+    channel: str = "rest",
+) -> SeededClinic:
+    """A therapist, one patient reachable as `sender_id` (on REST unless `channel`) who agreed
+    to data and clip analysis (unless `consented=False`), and a consented caregiver."""
     with transaction(url) as session:
         therapist = Therapist(name="T", email=f"t-{sender_id}@clinic.example", phone="+15005550006")
         patient = Patient(
@@ -81,12 +94,14 @@ def add_patient(url: str, sender_id: str, *, eye_closure_incomplete: bool = True
             affected_side="left",
             eye_closure_incomplete=eye_closure_incomplete,
             therapist=therapist,
+            data_consent_version=CONSENT_VERSION if consented else None,
+            clip_consent_version=CONSENT_VERSION if consented else None,
         )
         caregiver = Caregiver(
             patient=patient, name="C", email="c@family.example", consent_scope=["emergency"]
         )
         session.add_all([therapist, patient, caregiver])
-        session.add(ChannelIdentity(channel="rest", sender_id=sender_id, patient=patient))
+        session.add(ChannelIdentity(channel=channel, sender_id=sender_id, patient=patient))
         session.flush()
         return SeededClinic(url, therapist.id, patient.id, caregiver.id, sender_id)
 

@@ -1,67 +1,74 @@
-"""REST channel that never leaves the patient without a reply.
+"""REST channel for the terminal chat, tests and trusted integrations (URL unchanged:
+POST /webhooks/rest/webhook {"sender": ..., "message": ...}).
 
-If the bot produced nothing for a message (the action server is down, a lock timed out, an
-action crashed), the patient gets `utter_technical_problem` from the domain instead of silence;
-a red flag instead gets its advice from the Rasa side and is spooled durably
-(`coach.triage.offline_advice`).
+Every request needs `Authorization: Bearer <token>`, a token signed for exactly that sender
+(`coach token rest SENDER`; the terminal chat makes its own). The sender may not use another
+channel's namespace (`whatsapp:…`, `telegram:…`, …). A failure still gets a reply (see
+coach.channels.base: red-flag advice from the Rasa side, else "try again").
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from coach.triage.offline_advice import offline_red_flag_replies
+from coach.channels.base import CoachInput, CoachOutput, OnNewMessage
+from coach.channels.identity import REST, channel_of
+from coach.channels.signing import REST_PURPOSE, InvalidToken, bearer, verify
 
 log = logging.getLogger(__name__)
-DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain" / "core.yml"
-FALLBACK_RESPONSE = "utter_technical_problem"
+MAX_SENDER_CHARS = 128
 
 
-def technical_problem_text(domain_file: Path = DOMAIN_FILE) -> str:
-    """The patient-facing 'try again' text, from the domain."""
-    with open(domain_file, encoding="utf-8") as handle:
-        responses = yaml.safe_load(handle)["responses"]
-    return responses[FALLBACK_RESPONSE][0]["text"]
+class RestOutput(CoachOutput):
+    """Collect-only: the replies go back in the HTTP response (and `trigger_intent`'s)."""
+
+    channel_name = REST
 
 
-class GuardedRestInput(RestInput):
-    """Rasa's REST channel plus a reply when the bot fails silently (same URL: /webhooks/rest)."""
+class GuardedRestInput(CoachInput):
+    """Token-guarded REST channel that never leaves the sender without a reply."""
 
-    def __init__(self) -> None:
-        self.fallback_text = technical_problem_text()
+    @classmethod
+    def name(cls) -> str:
+        return REST
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> GuardedRestInput:
         return cls()
 
-    def fallback_replies(self, message: UserMessage) -> list[str]:
-        """Red-flag advice (escalation spooled) if the message is one, else 'try again'."""
-        try:
-            advice = offline_red_flag_replies(
-                message.text or "", message.input_channel, message.sender_id, message.message_id
-            )
-        except Exception as error:  # noqa: BLE001 - the patient must still get a reply
-            log.error("offline red-flag check failed: %s", error.__class__.__name__)
-            advice = []
-        return advice or [self.fallback_text]
+    def get_output_channel(self) -> RestOutput:
+        return RestOutput()
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def guarded(message: UserMessage) -> None:
-            collector = message.output_channel
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        webhook = Blueprint("coach_rest_webhook", __name__)
+
+        @webhook.listener("before_server_start")
+        async def keep_app(app, _loop) -> None:  # type: ignore[no-untyped-def]
+            self.remember_app(app)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            sender = str(body.get("sender") or "")
             try:
-                await on_new_message(message)
-            except Exception as error:  # noqa: BLE001 - any failure must still get a reply
-                log.error("message handling failed: %s", error.__class__.__name__)
-            if isinstance(collector, CollectingOutputChannel) and not collector.messages:
-                for text in self.fallback_replies(message):
-                    await collector.send_text_message(message.sender_id, text)
+                claims = verify(bearer(request.headers.get("Authorization")), REST_PURPOSE)
+            except InvalidToken:
+                return response.json({"error": "a valid token for this sender is needed"}, 401)
+            if not sender or len(sender) > MAX_SENDER_CHARS or claims.subject != sender:
+                return response.json({"error": "a valid token for this sender is needed"}, 401)
+            if channel_of(sender) != REST:
+                return response.json({"error": "that sender id belongs to another channel"}, 403)
+            output = RestOutput()
+            messages = await self.handle(on_new_message, body.get("message"), output, sender)
+            return response.json(messages)
 
-        return super().blueprint(guarded)
+        return webhook

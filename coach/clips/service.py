@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from coach.clips.evidence import clip_evidence
 from coach.clips.intake import clip_path
-from coach.storage.models import ClipAnalysis, Patient
+from coach.storage.models import ClipAnalysis, ClipUpload, Patient
 
 EARLY_SYNKINESIS = "early_synkinesis"
 
@@ -70,9 +70,11 @@ def record_clip_analysis(
 
 
 def discard_refused_clip(session: Session, clip_id: str) -> bool:
-    """Delete a clip the analysis refused (no face, too dark, ...) unless an analysis uses it."""
+    """Delete a clip the analysis refused (no face, too dark, ...) and who uploaded it, unless an
+    analysis uses it."""
     if session.scalar(select(ClipAnalysis.id).where(ClipAnalysis.clip_id == clip_id).limit(1)):
         return False
+    session.execute(delete(ClipUpload).where(ClipUpload.clip_id == clip_id))
     path = clip_path(clip_id)
     if path is None:
         return False

@@ -10,15 +10,7 @@ from typing import Any
 from coach.clips.config import ClipConfig
 from coach.clips.decode import DecodeError, open_video, stream_info
 from coach.clips.errors import Code, reject
-
-EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-ISO_BOX_TYPE = slice(4, 8)
-ISO_BRAND = slice(8, 12)
-QUICKTIME_BRAND = b"qt  "
-QUICKTIME_TOP_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
-RIFF_MAGIC = b"RIFF"
-RIFF_FORM = slice(8, 12)
-AVI_FORM = b"AVI "
+from coach.media.sniff import sniff_container
 
 
 @dataclass(frozen=True)
@@ -33,19 +25,6 @@ class VideoInfo:
     frame_count: int | None
     duration_s: float | None
     codec: str = ""
-
-
-def sniff_container(header: bytes) -> str | None:
-    """Container name from the first bytes (mp4, mov, webm, mkv, avi), None if not a video."""
-    if header[ISO_BOX_TYPE] == b"ftyp":
-        return "mov" if header[ISO_BRAND] == QUICKTIME_BRAND else "mp4"
-    if header[ISO_BOX_TYPE] in QUICKTIME_TOP_BOXES:
-        return "mov"
-    if header.startswith(EBML_MAGIC):
-        return "webm" if b"webm" in header else "mkv"
-    if header.startswith(RIFF_MAGIC) and header[RIFF_FORM] == AVI_FORM:
-        return "avi"
-    return None
 
 
 def check_file(path: Path, config: ClipConfig) -> tuple[int, str]:

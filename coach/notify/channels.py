@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from coach.channels.settings import channel_settings
 from coach.notify.render import Rendered
 from coach.notify.settings import NotifySettings
 
@@ -35,6 +36,7 @@ UNKNOWN_OUTCOME_HTTP = frozenset({409})
 MAX_ADDRESS_CHARS = 320
 SMTP_OK = (250, 251)
 CRLF = "\r\n"
+WHATSAPP_PREFIX = "whatsapp:"
 
 
 class DeliveryError(Exception):
@@ -114,6 +116,13 @@ def build_email(
         + f"--{boundary}--\r\n"
     )
     return (header + body).encode("ascii")
+
+
+def twilio_address(to: str, from_: str) -> str:
+    """`To` as Twilio wants it: a WhatsApp sender needs `whatsapp:` on the recipient too."""
+    if from_.startswith(WHATSAPP_PREFIX) and not to.startswith(WHATSAPP_PREFIX):
+        return f"{WHATSAPP_PREFIX}{to}"
+    return to
 
 
 def sign_webhook(body: bytes, timestamp: str, secret: str) -> str:
@@ -249,20 +258,39 @@ class Senders:
         Twilio has no idempotency key: the coach's key goes in a header Twilio ignores (for
         tracing), and the outbox records each SMS right after sending it.
         """
+        return self.twilio(
+            to, from_=self.settings.twilio_from, body=rendered.text, idempotency_key=idempotency_key
+        )
+
+    def twilio(
+        self,
+        to: str,
+        *,
+        from_: str,
+        body: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """One message through Twilio's Messages API (text, or an approved WhatsApp template
+        by content SID and variables); returns the message SID. Raises DeliveryError."""
         s = self.settings
-        if not (s.twilio_account_sid and s.twilio_auth_token and s.twilio_from):
+        if not (s.twilio_account_sid and s.twilio_auth_token and from_):
             raise DeliveryError("twilio is not configured", permanent=True)
         url = f"{s.twilio_api_base}/2010-04-01/Accounts/{s.twilio_account_sid}/Messages.json"
+        form = {"To": twilio_address(check_address(to, email=False), from_), "From": from_}
+        if content_sid:
+            form["ContentSid"] = content_sid
+            form["ContentVariables"] = json.dumps(content_variables or {})
+        else:
+            form["Body"] = body or ""
+        callback = channel_settings().twilio_status_callback_url
+        if callback:
+            form["StatusCallback"] = callback
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
         try:
             response = self._client().post(
-                url,
-                data={
-                    "To": check_address(to, email=False),
-                    "From": s.twilio_from,
-                    "Body": rendered.text,
-                },
-                auth=(s.twilio_account_sid, s.twilio_auth_token),
-                headers={IDEMPOTENCY_HEADER: idempotency_key},
+                url, data=form, auth=(s.twilio_account_sid, s.twilio_auth_token), headers=headers
             )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise _http_failure(exc, "twilio") from exc
@@ -296,3 +324,9 @@ class Senders:
             raise _http_failure(exc, "webhook") from exc
         if not 200 <= response.status_code < 300:
             raise _http_error(response, "webhook")
+
+
+def send_twilio(settings: NotifySettings, to: str, **message: Any) -> str:
+    """One Twilio message outside an outbox batch (see `Senders.twilio`); the message SID."""
+    with Senders(settings) as senders:
+        return senders.twilio(to, **message)

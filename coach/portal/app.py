@@ -28,6 +28,7 @@ from coach.portal.routes import (
     api,
     auth,
     caregiver,
+    enrolment,
     exports,
     inbox,
     media,
@@ -46,6 +47,7 @@ ROUTERS = (
     media.router,
     admin.router,
     caregiver.router,
+    enrolment.router,
     api.router,
     ack.router,
 )

@@ -2,9 +2,11 @@
 
 A patient is due on their own local date (coach.triage.recovery.due_milestone) once their wall
 clock passes the daily check-in time plus `recovery.nudge_delay_minutes` (so the nudge does not
-land in the middle of the check-in). The (patient, milestone) row in `recovery_nudge` is claimed
-(a lease, unique per pair) before Rasa is called and marked sent only after Rasa accepted the
-trigger; a failed trigger releases the claim for the next run. The action that answers the
+land in the middle of the check-in); only patients who consented and have a channel that can
+carry it (not stopped with STOP) get one. It goes out like a check-in prompt, on the patient's
+own channel (coach.messaging.prompts). The (patient, milestone) row in `recovery_nudge` is
+claimed (a lease, unique per pair) before anything is sent and marked sent only once the
+channel accepted it; a failure releases the claim for the next run. The action that answers the
 trigger (actions/recovery.py) writes the therapist's routine note, once per milestone.
 """
 
@@ -15,16 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 import httpx
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from coach.config import get_settings
 from coach.content import load_content
-from coach.scheduler.rasa_client import RasaError, trigger_intent
+from coach.messaging.prompts import deliver_prompt, reachable_clause
 from coach.scheduler.settings import SchedulerSettings
 from coach.scheduler.sweep import local_now
-from coach.storage.models import ChannelIdentity, Patient, RecoveryNudge
+from coach.storage.models import Patient, RecoveryNudge
 from coach.triage.recovery import INTENT, due_milestone
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,7 @@ class NudgeStats:
 class DueNudge:
     patient_id: int
     milestone: str
-    channel: str
-    sender_id: str
+    local_date: date
 
 
 def _send_after(checkin_time: time) -> time:
@@ -60,11 +60,11 @@ def find_due_nudges(session: Session, now: datetime) -> list[DueNudge]:
     latest = int(rules["incomplete_after_days"]) + int(rules["nudge_window_days"])
     earliest_onset = now.date() - timedelta(days=latest + 1)
     latest_onset = now.date() - timedelta(days=int(rules["stalled_after_days"]) - 1)
-    has_identity = exists().where(ChannelIdentity.patient_id == Patient.id)
     patients = session.scalars(
         select(Patient).where(
             Patient.active,
-            has_identity,
+            Patient.data_consent_version.is_not(None),
+            reachable_clause(),
             Patient.onset_date.is_not(None),
             Patient.onset_date.between(earliest_onset, latest_onset),
         )
@@ -85,13 +85,7 @@ def find_due_nudges(session: Session, now: datetime) -> list[DueNudge]:
             continue
         if clock.time < _send_after(patient.checkin_time):
             continue
-        identity = session.execute(
-            select(ChannelIdentity.channel, ChannelIdentity.sender_id)
-            .where(ChannelIdentity.patient_id == patient.id)
-            .order_by(ChannelIdentity.id.desc())
-        ).first()
-        if identity is not None:
-            due.append(DueNudge(patient.id, milestone, identity[0], identity[1]))
+        due.append(DueNudge(patient.id, milestone, clock.date))
     return due
 
 
@@ -144,7 +138,7 @@ def run_recovery_nudges(
     now: datetime | None = None,
     client: httpx.Client | None = None,
 ) -> NudgeStats:
-    """Send every due milestone nudge through Rasa, once per patient and milestone."""
+    """Send every due milestone nudge on the patient's channel, once per patient and milestone."""
     now = now or datetime.now(timezone.utc)
     stats = NudgeStats()
     with factory() as session:
@@ -152,20 +146,17 @@ def run_recovery_nudges(
     stats.due = len(due)
     if not due:
         return stats
-    app = get_settings()
     http = client or httpx.Client(timeout=settings.rasa_timeout_s)
     try:
         for nudge in due:
             if not claim(factory, nudge, now, settings.prompt_lease_s):
                 continue
-            try:
-                intent = INTENT[nudge.milestone]
-                trigger_intent(
-                    http, app.rasa_url, app.rasa_token, nudge.sender_id, nudge.channel, intent
-                )
-            except RasaError as exc:
+            outcome = deliver_prompt(
+                factory, http, nudge.patient_id, nudge.local_date, INTENT[nudge.milestone]
+            )
+            if not outcome.accepted:
                 stats.failed += 1
-                stats.errors.append(str(exc))
+                stats.errors.append(outcome.error or "not accepted")
                 _finish(factory, nudge, None)
                 continue
             _finish(factory, nudge, now)

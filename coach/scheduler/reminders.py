@@ -102,8 +102,11 @@ def run_caregiver_reminders(
         for caregiver in session.scalars(
             select(Caregiver).where(Caregiver.patient_id.in_(list(by_patient)))
         ):
-            if MISSED_CHECKIN_CONSENT in (caregiver.consent_scope or []):
-                caregivers[caregiver.patient_id].append(caregiver)
+            if (
+                MISSED_CHECKIN_CONSENT in (caregiver.consent_scope or [])
+                and not caregiver.opted_out_at
+            ):
+                caregivers[caregiver.patient_id].append(caregiver)  # (opted out = replied STOP)
         for pid, zone in by_patient.items():
             if pid in checked_in:
                 continue
@@ -146,8 +149,11 @@ def run_missed_exercise_reminders(
         consented = session.scalars(select(Caregiver)).all()
         by_patient: dict[int, list[Caregiver]] = defaultdict(list)
         for caregiver in consented:
-            if MISSED_EXERCISE_CONSENT in (caregiver.consent_scope or []):
-                by_patient[caregiver.patient_id].append(caregiver)
+            if (
+                MISSED_EXERCISE_CONSENT in (caregiver.consent_scope or [])
+                and not caregiver.opted_out_at
+            ):
+                by_patient[caregiver.patient_id].append(caregiver)  # (opted out = replied STOP)
         for patient_id, caregivers in by_patient.items():
             recent = session.execute(
                 select(CheckIn.id, CheckIn.sessions_done)

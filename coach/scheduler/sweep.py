@@ -6,9 +6,12 @@ clock times makes DST right without special cases: on a spring-forward night a 0
 fires at 03:00 (the first minute that exists past it), and on a fall-back night the repeated
 hour does not prompt twice because the local date is already marked.
 
-Patients are claimed (`prompt_claimed_until`, a lease) before Rasa is called, so two schedulers
-never prompt the same patient; `last_prompted_on` is set only after Rasa accepted the trigger,
-and a failed trigger releases the claim so the next sweep retries.
+Only patients who gave consent and have a channel that can carry a prompt (not stopped with
+STOP) are due. Patients are claimed (`prompt_claimed_until`, a lease) before anything is sent,
+so two schedulers never prompt the same patient; the prompt goes out on the patient's own
+channel (coach.messaging.prompts) and `last_prompted_on` is set only when the provider accepted
+it; a failure releases the claim so the next sweep retries (another channel after repeated
+failures).
 """
 
 from __future__ import annotations
@@ -21,14 +24,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from coach.config import get_settings
 from coach.content import load_content
-from coach.scheduler.rasa_client import RasaError, trigger_intent
+from coach.messaging.prompts import NO_CHANNEL_LEFT, deliver_prompt, reachable_clause
 from coach.scheduler.settings import SchedulerSettings
-from coach.storage.models import ChannelIdentity, Patient
+from coach.storage.models import Patient
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +97,10 @@ def find_due(
     clocks = {zone: local_now(zone, now) for zone in zones}
     if not clocks:
         return [], clocks
-    has_identity = exists().where(ChannelIdentity.patient_id == Patient.id)
+    consented = Patient.data_consent_version.is_not(None)
     query = (
         select(Patient.id, Patient.timezone, Patient.clip_weekday)
-        .where(Patient.active, has_identity, _due_clause(list(clocks.values())))
+        .where(Patient.active, consented, reachable_clause(), _due_clause(list(clocks.values())))
         .where(or_(Patient.prompt_claimed_until.is_(None), Patient.prompt_claimed_until < now))
         .order_by(Patient.id)
     )
@@ -137,20 +140,6 @@ def _claim(
     return claimed
 
 
-def _identities(factory: sessionmaker[Session], ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Each patient's most recent channel identity: (channel, sender_id)."""
-    result: dict[int, tuple[str, str]] = {}
-    with factory() as session:
-        rows = session.execute(
-            select(ChannelIdentity.patient_id, ChannelIdentity.channel, ChannelIdentity.sender_id)
-            .where(ChannelIdentity.patient_id.in_(ids))
-            .order_by(ChannelIdentity.id)
-        ).all()
-    for patient_id, channel, sender_id in rows:
-        result[patient_id] = (channel, sender_id)
-    return result
-
-
 def intent_for(local_date: date, clip_weekday: int | None = None) -> str:
     """The weekly SAQ or the weekly clip request on their weekdays, the daily check-in otherwise
     (`clip_weekday`: the patient's clip day from their plan, else the clinic's)."""
@@ -180,23 +169,23 @@ def run_sweep(
         return stats
     claimed = _claim(factory, due, clocks, now, settings.prompt_lease_s)
     stats.claimed = len(claimed)
-    identities = _identities(factory, [p.patient_id for p in claimed])
-    app = get_settings()
     own_client = client is None
     http = client or httpx.Client(timeout=settings.rasa_timeout_s)
 
     def prompt(patient: DuePatient) -> tuple[DuePatient, str | None]:
-        channel, sender_id = identities[patient.patient_id]
-        intent = intent_for(clocks[patient.zone].date, patient.clip_weekday)
-        try:
-            trigger_intent(http, app.rasa_url, app.rasa_token, sender_id, channel, intent)
-        except RasaError as exc:
-            return patient, str(exc)
-        return patient, None
+        local_date = clocks[patient.zone].date
+        outcome = deliver_prompt(
+            factory,
+            http,
+            patient.patient_id,
+            local_date,
+            intent_for(local_date, patient.clip_weekday),
+        )
+        return patient, None if outcome.accepted else outcome.error or "not accepted"
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, settings.rasa_concurrency)) as pool:
-            outcomes = list(pool.map(prompt, [p for p in claimed if p.patient_id in identities]))
+            outcomes = list(pool.map(prompt, claimed))
     finally:
         if own_client:
             http.close()
@@ -204,23 +193,21 @@ def run_sweep(
         for patient, error in outcomes:
             if error is None:
                 stats.prompted += 1
-                session.execute(
-                    update(Patient)
-                    .where(Patient.id == patient.patient_id)
-                    .values(last_prompted_on=clocks[patient.zone].date)
-                    .execution_options(synchronize_session=False)
-                )
             else:
                 stats.failed += 1
                 stats.errors.append(error)
-                session.execute(
-                    update(Patient)
-                    .where(Patient.id == patient.patient_id)
-                    .values(prompt_claimed_until=None)
-                    .execution_options(synchronize_session=False)
-                )
+            done = error is None or error == NO_CHANNEL_LEFT  # nothing more to try today
+            values = (
+                {"last_prompted_on": clocks[patient.zone].date}
+                if done
+                else {"prompt_claimed_until": None}
+            )
+            session.execute(
+                update(Patient)
+                .where(Patient.id == patient.patient_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
     if stats.failed:
-        log.warning(
-            "sweep: %s prompts failed (%s); retried next sweep", stats.failed, stats.errors[0]
-        )
+        log.warning("sweep: %s prompts failed (%s)", stats.failed, stats.errors[0])
     return stats

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from coach.config import get_settings
 from coach.content import load_content
+from coach.messaging.consent import CLIPS, DATA, record_consent
 from coach.storage.db import transaction
 from coach.storage.models import (
     Caregiver,
@@ -37,6 +38,26 @@ UTC = timezone.utc
 SAQ_ITEMS = 9
 
 
+def _ensure_identities(session: Session, patient: Patient, identities: list[dict]) -> None:
+    """Add the demo identities an older seed did not have (idempotent)."""
+    for identity in identities:
+        exists = session.scalar(
+            select(ChannelIdentity.id).where(
+                ChannelIdentity.channel == identity["channel"],
+                ChannelIdentity.sender_id == identity["sender_id"],
+            )
+        )
+        if exists is None:
+            session.add(ChannelIdentity(patient=patient, **identity))
+
+
+def _consent(session: Session, patient: Patient) -> None:
+    """The demo patient's recorded consent (data and clips), as if given in the chat."""
+    session.flush()
+    for kind in (DATA, CLIPS):
+        record_consent(session, patient.id, kind, True, channel="demo-seed")
+
+
 def seed_demo_clinic(database_url: str | None = None) -> bool:
     """Create the demo clinic and its portal data; False when everything was already there."""
     demo = load_content("demo_clinic")
@@ -48,11 +69,28 @@ def seed_demo_clinic(database_url: str | None = None) -> bool:
         if therapist is None:
             _seed_base(session, demo)
             created = True
+        else:
+            _upgrade_demo_patient(session, demo, therapist)
         admin_email = demo["accounts"]["admin"]["email"]
         if session.scalar(select(PortalUser.id).where(PortalUser.email == admin_email)) is None:
             _seed_portal(session, demo)
             created = True
     return created
+
+
+def _upgrade_demo_patient(session: Session, demo: dict[str, Any], therapist: Therapist) -> None:
+    """A demo clinic seeded before channels existed: its patient's web chat and consent."""
+    patient = session.scalar(
+        select(Patient).where(
+            Patient.therapist_id == therapist.id,
+            Patient.display_name == demo["patient"]["display_name"],
+        )
+    )
+    if patient is None:
+        return
+    _ensure_identities(session, patient, demo["patient"]["identities"])
+    if demo["patient"].get("consented") and patient.data_consent_version is None:
+        _consent(session, patient)
 
 
 def _seed_base(session: Session, demo: dict[str, Any]) -> None:
@@ -70,8 +108,9 @@ def _seed_base(session: Session, demo: dict[str, Any]) -> None:
         therapist=therapist,
     )
     session.add_all([therapist, patient])
-    for identity in spec["identities"]:
-        session.add(ChannelIdentity(patient=patient, **identity))
+    _ensure_identities(session, patient, spec["identities"])
+    if spec.get("consented"):
+        _consent(session, patient)
     session.add(
         Caregiver(
             patient=patient,

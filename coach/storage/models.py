@@ -75,6 +75,11 @@ class Patient(Base):
     # default in notifications.yml) and the exercise keys (content/portal.yml) to reinforce.
     clip_weekday: Mapped[Optional[int]] = mapped_column(Integer)
     plan_exercises: Mapped[Optional[list[Any]]] = mapped_column(JSON, default=list)
+    # Consent given on first contact (revision 0006); None = not given. History: ConsentRecord.
+    data_consent_version: Mapped[Optional[str]] = mapped_column(String(32))
+    data_consented_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    clip_consent_version: Mapped[Optional[str]] = mapped_column(String(32))
+    clip_consented_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     therapist: Mapped[Optional[Therapist]] = relationship(back_populates="patients")
     caregivers: Mapped[list[Caregiver]] = relationship(back_populates="patient")
@@ -94,6 +99,8 @@ class Caregiver(Base):
     # e.g. ["missed_checkin", "missed_exercise", "emergency"]; empty = no consent
     consent_scope: Mapped[list[Any]] = mapped_column(JSON, default=list)
     consented_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # The caregiver replied STOP to a reminder (revision 0006): no more reminders.
+    opted_out_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     patient: Mapped[Patient] = relationship(back_populates="caregivers")
 
@@ -109,6 +116,8 @@ class ChannelIdentity(Base):
     sender_id: Mapped[str] = mapped_column(String(128))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # STOP on this channel (revision 0006): no proactive message here until START.
+    opted_out_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     patient: Mapped[Patient] = relationship(back_populates="identities")
 
@@ -354,3 +363,95 @@ class SchedulerJobRun(Base):
     last_started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     last_finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     last_holder: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class Invite(Base):
+    """A therapist's one-time invite; only the code's SHA-256 is kept."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    used_by_identity_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("channel_identity.id", ondelete="SET NULL")
+    )
+
+
+class InviteAttempt(Base):
+    """One invite code tried by one sender (wrong guesses are rate-limited per sender)."""
+
+    __tablename__ = "invite_attempt"
+    __table_args__ = (Index("ix_invite_attempt_sender", "channel", "sender_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConsentRecord(Base):
+    """Every consent answer, with the version of the text the patient saw."""
+
+    __tablename__ = "consent_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # data | clips
+    version: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClipUpload(Base):
+    """A clip id belongs to the patient who uploaded it: only they can have it analysed."""
+
+    __tablename__ = "clip_upload"
+    __table_args__ = (UniqueConstraint("patient_id", "clip_id", name="uq_clip_upload"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    clip_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PromptDelivery(Base):
+    """One proactive prompt on one channel, and what the provider said about it."""
+
+    __tablename__ = "prompt_delivery"
+    __table_args__ = (Index("ix_prompt_delivery_patient_day", "patient_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    identity_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("channel_identity.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    intent: Mapped[str] = mapped_column(String(64))
+    local_date: Mapped[date] = mapped_column(Date)
+    # queued (web chat: shown at the next visit) | accepted | delivered | shown | failed
+    status: Mapped[str] = mapped_column(String(16))
+    provider_message_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    error: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UploadLink(Base):
+    """A one-time clip upload link (SMS patients cannot send video in the chat)."""
+
+    __tablename__ = "upload_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("channel_identity.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

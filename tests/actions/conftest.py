@@ -22,8 +22,9 @@ def make_tracker(
     requested_slot: str | None = None,
     message_id: str = "m1",
     just_set: dict[str, Any] | None = None,
+    channel: str = "rest",
 ) -> Tracker:
-    """A tracker whose latest message is `text` on the REST channel.
+    """A tracker whose latest message is `text` on `channel` (REST unless told).
 
     `just_set` are slots the form extracted from this message (what a validation action checks).
     """
@@ -41,7 +42,7 @@ def make_tracker(
         sender_id=sender_id,
         slots=slot_values,
         latest_message=latest,
-        events=[{"event": "user", "text": text, "input_channel": "rest", "parse_data": latest}]
+        events=[{"event": "user", "text": text, "input_channel": channel, "parse_data": latest}]
         + [{"event": "slot", "name": k, "value": v} for k, v in (just_set or {}).items()],
         paused=False,
         followup_action=None,

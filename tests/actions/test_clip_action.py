@@ -1,17 +1,38 @@
-"""action_analyze_clip against tracker fixtures: pool, storage, baseline, triage."""
+"""action_analyze_clip against tracker fixtures: pool, storage, baseline, triage, ownership."""
 
-from sqlalchemy import select
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
 
 from actions.clip import ActionAnalyzeClip, clip_runner
 from coach.clips.config import load_config
-from coach.clips.intake import key_frames_path, plot_path, store_clip_file
+from coach.clips.intake import clip_path, key_frames_path, plot_path
 from coach.config import get_settings
+from coach.media.incoming import IncomingWriter, incoming_path
 from coach.storage.db import transaction
-from coach.storage.models import ClipAnalysis, Escalation
+from coach.storage.models import ClipAnalysis, ClipUpload, Escalation, Patient
 from tests.actions.conftest import make_tracker
+from tests.conftest import add_patient
 
 # The fixed opening of the content file's "a therapist will look" result message.
 REVIEW_PROMISE = load_config().messages["result"]["review"].split("{signs}")[0].strip()
+
+
+@pytest.fixture(autouse=True)
+def _own_media_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A media folder per test (`make test` exports MEDIA_DIR for the whole run)."""
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _received(path: Path) -> str:
+    """A video as a channel leaves it: quarantined under its content id."""
+    writer = IncomingWriter(load_config().limits.max_bytes)
+    writer.write(path.read_bytes())
+    return writer.finish()
 
 
 def _clip_tracker(sender: str, clip_id: str):
@@ -27,11 +48,9 @@ def _clip_tracker(sender: str, clip_id: str):
 async def test_first_good_clip_becomes_the_baseline(
     clinic, dispatcher, domain, protocol_clip_files
 ) -> None:
-    stored = store_clip_file(protocol_clip_files["healthy"], get_settings().media_dir)
+    clip_id = _received(protocol_clip_files["healthy"])
     try:
-        await ActionAnalyzeClip().run(
-            dispatcher, _clip_tracker(clinic.sender_id, stored.clip_id), domain
-        )
+        await ActionAnalyzeClip().run(dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain)
     finally:
         clip_runner().shutdown()
     texts = [m.get("text") for m in dispatcher.messages]
@@ -39,22 +58,24 @@ async def test_first_good_clip_becomes_the_baseline(
     assert REVIEW_PROMISE not in texts[0]
     with transaction(clinic.url) as session:
         row = session.scalars(select(ClipAnalysis)).one()
-        assert (row.is_baseline, row.needs_review, row.clip_id) == (True, False, stored.clip_id)
+        assert (row.is_baseline, row.needs_review, row.clip_id) == (True, False, clip_id)
         assert row.report["metrics"]
-    assert plot_path(stored.clip_id).read_bytes().startswith(b"\x89PNG")
-    assert key_frames_path(stored.clip_id).read_bytes().startswith(b"\x89PNG")
+        upload = session.scalars(select(ClipUpload)).one()
+        assert (upload.patient_id, upload.clip_id) == (clinic.patient_id, clip_id)
+    assert plot_path(clip_id).read_bytes().startswith(b"\x89PNG")
+    assert key_frames_path(clip_id).read_bytes().startswith(b"\x89PNG")
+    assert incoming_path(clip_id) is None and clip_path(clip_id) is not None
 
 
 async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol_clip_files):
-    media = get_settings().media_dir
-    healthy = store_clip_file(protocol_clip_files["healthy"], media)
-    sick = store_clip_file(protocol_clip_files["synkinesis"], media)
+    healthy = _received(protocol_clip_files["healthy"])
+    sick = _received(protocol_clip_files["synkinesis"])
     try:
         replies = []
-        for clip in (healthy, sick):
+        for clip_id in (healthy, sick):
             before = len(dispatcher.messages)
             await ActionAnalyzeClip().run(
-                dispatcher, _clip_tracker(clinic.sender_id, clip.clip_id), domain
+                dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain
             )
             replies.append([m.get("text") or "" for m in dispatcher.messages[before:]])
     finally:
@@ -84,19 +105,50 @@ async def test_a_refused_clip_is_deleted_at_once(
     """No face, too dark, several faces...: nothing of a refused clip is kept."""
     import actions.clip
     from coach.clips.errors import ClipRejected, Code
-    from coach.clips.intake import clip_path
 
     class Refusing:
         async def analyze(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             raise ClipRejected(Code.NO_FACE.value, "I couldn't see a face: please retake it.")
 
     monkeypatch.setattr(actions.clip, "clip_runner", lambda: Refusing())
-    stored = store_clip_file(protocol_clip_files["healthy"], get_settings().media_dir)
-    assert clip_path(stored.clip_id) is not None
-    await ActionAnalyzeClip().run(
-        dispatcher, _clip_tracker(clinic.sender_id, stored.clip_id), domain
-    )
+    clip_id = _received(protocol_clip_files["healthy"])
+    await ActionAnalyzeClip().run(dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain)
     assert dispatcher.messages[0]["text"] == "I couldn't see a face: please retake it."
-    assert clip_path(stored.clip_id) is None and not stored.path.exists()
+    assert clip_path(clip_id) is None and incoming_path(clip_id) is None
+    with transaction(clinic.url) as session:
+        assert session.scalars(select(ClipAnalysis)).all() == []
+        assert session.scalars(select(ClipUpload)).all() == []
+
+
+async def test_a_clip_bound_to_another_patient_is_not_analysed(
+    clinic, dispatcher, domain, protocol_clip_files
+) -> None:
+    clip_id = _received(protocol_clip_files["healthy"])
+    try:
+        await ActionAnalyzeClip().run(dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain)
+        intruder = add_patient(clinic.url, "intruder")
+        await ActionAnalyzeClip().run(
+            dispatcher, _clip_tracker(intruder.sender_id, clip_id), domain
+        )
+    finally:
+        clip_runner().shutdown()
+    assert dispatcher.messages[-1]["response"] == "utter_clip_missing"
+    with transaction(clinic.url) as session:
+        owners = session.scalars(select(ClipAnalysis.patient_id)).all()
+    assert owners == [clinic.patient_id]
+
+
+async def test_no_clip_is_kept_without_clip_consent(
+    clinic, dispatcher, domain, protocol_clip_files
+) -> None:
+    with transaction(clinic.url) as session:
+        session.execute(update(Patient).values(clip_consent_version=None))
+    clip_id = _received(protocol_clip_files["healthy"])
+    await ActionAnalyzeClip().run(dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_clip_consent_needed",
+        "utter_clip_consent_request",
+    ]
+    assert incoming_path(clip_id) is None and clip_path(clip_id) is None
     with transaction(clinic.url) as session:
         assert session.scalars(select(ClipAnalysis)).all() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -10,10 +11,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from coach.channels.signing import REST_PURPOSE, sign
 from coach.config import REPO_DIR
+from coach.scheduler.rasa_client import SENDER_SAFE
+
+# One signing key and one Rasa API token for this test/bench process and the servers it starts.
+os.environ.setdefault("COACH_SECRET_KEY", secrets.token_urlsafe(24))
+os.environ.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
+TOKEN_TTL_S = 24 * 3600
 
 MODEL = REPO_DIR / "models" / "coach.tar.gz"
 RASA_BIN = REPO_DIR / ".venv-rasa" / "bin" / "rasa"
@@ -69,7 +78,14 @@ def coach_env(workdir: Path, database_url: str, actions_port: int) -> dict[str, 
         "MEDIA_DIR": str(workdir / "var" / "media"),
         "SPOOL_DIR": str(workdir / "var" / "spool"),
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        "COACH_SECRET_KEY": os.environ["COACH_SECRET_KEY"],
+        "RASA_TOKEN": os.environ["RASA_TOKEN"],
     }
+
+
+def rest_headers(sender: str) -> dict[str, str]:
+    """The REST channel's Authorization header for `sender`."""
+    return {"Authorization": f"Bearer {sign(REST_PURPOSE, sender, TOKEN_TTL_S)}"}
 
 
 @dataclass
@@ -143,10 +159,15 @@ class RasaStack:
                 endpoints,
                 "--credentials",
                 credentials,
+                "--auth-token",
+                self.env["RASA_TOKEN"],
             ],
         )
         self.startup_s["rasa"] = wait_http(
-            f"{self.rasa_url}/status", RASA_START_TIMEOUT_S, process, log
+            f"{self.rasa_url}/status?token={self.env['RASA_TOKEN']}",
+            RASA_START_TIMEOUT_S,
+            process,
+            log,
         )
 
     def peak_memory_mb(self) -> dict[str, float]:
@@ -157,6 +178,7 @@ class RasaStack:
         reply = httpx.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
+            headers=rest_headers(sender),
             timeout=REQUEST_TIMEOUT_S,
         )
         reply.raise_for_status()
@@ -166,7 +188,24 @@ class RasaStack:
         return [m.get("text", "") for m in self.say(sender, text)]
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        return httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+        return httpx.get(
+            f"{self.rasa_url}/conversations/{quote(sender, safe=SENDER_SAFE)}/tracker",
+            params={"token": self.env["RASA_TOKEN"]},
+            timeout=30,
+        ).json()
+
+    def trigger(
+        self, sender: str, intent: str, channel: str, entities: dict | None = None
+    ) -> dict[str, Any]:
+        """Rasa's trigger_intent (with the API token); Rasa's answer."""
+        reply = httpx.post(
+            f"{self.rasa_url}/conversations/{quote(sender, safe=SENDER_SAFE)}/trigger_intent",
+            params={"token": self.env["RASA_TOKEN"], "output_channel": channel},
+            json={"name": intent, "entities": entities or {}},
+            timeout=REQUEST_TIMEOUT_S * 3,
+        )
+        reply.raise_for_status()
+        return reply.json()
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
-import httpx
 import pytest
 import yaml
 from sqlalchemy import select
@@ -89,11 +88,9 @@ def test_the_end_of_a_checkin_with_every_coaching_condition_shows_two_messages(
 
 @pytest.fixture
 def scheduler_to_rasa(coach_servers: CoachServers, monkeypatch: pytest.MonkeyPatch):
-    """The scheduler's settings pointing at the test Rasa server and database."""
-    monkeypatch.setenv("RASA_URL", coach_servers.rasa_url)
-    monkeypatch.setenv("RASA_TOKEN", "")
-    monkeypatch.setenv("DATABASE_URL", coach_servers.database_url)
-    get_settings.cache_clear()
+    """The scheduler's settings pointing at the test Rasa server (with its token), the database
+    and the fake providers."""
+    coach_servers.use_env(monkeypatch)
     yield session_factory(coach_servers.database_url), scheduler_settings()
     get_settings.cache_clear()
 
@@ -107,19 +104,22 @@ def test_recovery_stalled_nudge_reaches_the_patient_once_with_a_routine_note(
     coach_servers: CoachServers, scheduler_to_rasa
 ) -> None:
     factory, settings = scheduler_to_rasa
-    sender, patient_id = _enrolled(coach_servers, "stalled")
+    chat_id = 7_000_000 + uuid.uuid4().int % 1_000_000
+    sender = f"telegram:{chat_id}"  # a channel that carries proactive messages
+    patient_id = add_patient(coach_servers.database_url, sender, channel="telegram").patient_id
     noon = datetime.combine(datetime.now(timezone.utc).date(), time(12, 0), timezone.utc)
     with transaction(coach_servers.database_url) as session:
         patient = session.get(Patient, patient_id)
         patient.timezone, patient.checkin_time = "UTC", time(9, 0)
         patient.onset_date = noon.date() - timedelta(days=21)
     assert run_recovery_nudges(factory, settings, now=noon).sent == 1
-    assert _bot_texts(coach_servers, sender) == [
-        domain_text("utter_recovery_stalled"),
-        domain_text("utter_recovery_note_sent"),
-    ]
+    expected = [domain_text("utter_recovery_stalled"), domain_text("utter_recovery_note_sent")]
+    assert _bot_texts(coach_servers, sender) == expected
+    assert coach_servers.telegram is not None
+    assert [m["text"] for m in coach_servers.telegram.messages_to(chat_id)] == expected
     assert run_recovery_nudges(factory, settings, now=noon + timedelta(hours=1)).sent == 0
     assert len(_bot_texts(coach_servers, sender)) == 2  # sent once
+    assert len(coach_servers.telegram.messages_to(chat_id)) == 2
     [escalation] = _escalations(coach_servers, patient_id)
     assert (escalation.kind, escalation.level) == ("recovery_stalled", "routine")
     with transaction(coach_servers.database_url) as session:
@@ -134,12 +134,8 @@ def test_recovery_nudge_mid_checkin_resumes_the_checkin(
 ) -> None:
     sender, _ = _enrolled(coach_servers, "nudge-mid")
     assert coach_servers.texts(sender, "check in")[-1] == domain_text("utter_ask_face_feeling")
-    url = f"{coach_servers.rasa_url}/conversations/{sender}/trigger_intent"
-    reply = httpx.post(
-        url, params={"output_channel": "rest"}, json={"name": "EXTERNAL_recovery_incomplete"}
-    )
-    reply.raise_for_status()
-    texts = [m.get("text") for m in reply.json()["messages"]]
+    reply = coach_servers.trigger(sender, "EXTERNAL_recovery_incomplete", "rest")
+    texts = [m.get("text") for m in reply["messages"]]
     assert texts[0] == domain_text("utter_recovery_incomplete")
     assert texts[-1] == domain_text("utter_ask_face_feeling")  # back to the open question
     assert coach_servers.tracker(sender)["active_loop"]["name"] == "checkin_form"

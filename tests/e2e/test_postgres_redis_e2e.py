@@ -25,7 +25,7 @@ from tests import conftest_postgres as pg
 from tests import conftest_redis as rd
 from tests.conftest import add_patient
 from tests.e2e.conftest import domain_text
-from tests.e2e.stack import MODEL, RasaStack, coach_env, free_port
+from tests.e2e.stack import MODEL, RasaStack, coach_env, free_port, rest_headers
 from tests.e2e.test_checkin_e2e import FULL_CHECKIN
 
 TRACKER_DB = "rasa_tracker"
@@ -160,7 +160,11 @@ def test_concurrent_messages_of_one_conversation_are_serialised(
         async with httpx.AsyncClient(timeout=120) as client:
             replies = await asyncio.gather(
                 *(
-                    client.post(url, json={"sender": sender, "message": f"hello {n}"})
+                    client.post(
+                        url,
+                        json={"sender": sender, "message": f"hello {n}"},
+                        headers=rest_headers(sender),  # the REST channel's token
+                    )
                     for n in range(CONCURRENT_MESSAGES)
                 )
             )

@@ -65,7 +65,8 @@ def test_unknown_sender_stroke_is_told_only_what_happened(coach_servers: CoachSe
 def test_model_only_red_flag_asks_once_then_escalates_on_yes(coach_servers) -> None:
     sender = _sender("confirm")
     add_patient(coach_servers.database_url, sender)
-    asked = coach_servers.say(sender, "/possible_red_flag")
+    # What the model alone flags (a typed "/intent" is plain text: the API stands in for NLU).
+    asked = coach_servers.trigger(sender, "possible_red_flag", "rest")["messages"]
     assert asked[0]["text"] == domain_text("utter_red_flag_check")
     assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
     assert _escalations(coach_servers, sender) == []  # nothing before the answer
@@ -80,7 +81,7 @@ def test_model_only_red_flag_asks_once_then_escalates_on_yes(coach_servers) -> N
 def test_no_to_the_safety_question_escalates_nothing(coach_servers: CoachServers) -> None:
     sender = _sender("deny")
     add_patient(coach_servers.database_url, sender)
-    coach_servers.texts(sender, "/possible_red_flag")
+    coach_servers.trigger(sender, "possible_red_flag", "rest")
     assert coach_servers.texts(sender, "/deny") == [domain_text("utter_red_flag_check_denied")]
     assert _escalations(coach_servers, sender) == []
 

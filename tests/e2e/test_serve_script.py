@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from coach.channels.signing import REST_PURPOSE, WEBCHAT_PURPOSE, sign, verify
 from coach.config import REPO_DIR
 from coach.storage.demo import seed_demo_clinic
 from coach.storage.migrate import upgrade
@@ -23,6 +24,7 @@ UP_TIMEOUT_S = 240
 STOP_TIMEOUT_S = 30
 SETTLE_S = 3
 UP_LINE = "Press Ctrl-C to stop."
+SERVE_KEY = "serve-test-key-0123456789"
 
 
 def _port_open(port: int) -> bool:
@@ -50,7 +52,7 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
     database_url = f"sqlite:///{tmp_path / 'coach.db'}"
     upgrade(database_url)
     seed_demo_clinic(database_url)
-    ports = {name: free_port() for name in ("RASA", "ACTIONS", "SMTP", "PORTAL")}
+    ports = {name: free_port() for name in ("RASA", "ACTIONS", "SMTP", "PORTAL", "WEBCHAT")}
     env = {
         **coach_env(tmp_path, database_url, ports["ACTIONS"]),
         "RASA_PORT": str(ports["RASA"]),
@@ -61,7 +63,8 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
         "PORTAL_BASE_URL": f"http://127.0.0.1:{ports['PORTAL']}",
         "CLINIC_DUTY_EMAIL": "duty@clinic.example",
         "MEDIA_DIR": str(tmp_path / "media"),
-        "COACH_SECRET_KEY": "serve-test-key",
+        "COACH_SECRET_KEY": SERVE_KEY,
+        "WEBCHAT_PORT": str(ports["WEBCHAT"]),
     }
     env.pop("RASA_TOKEN", None)
     process = subprocess.Popen(
@@ -78,15 +81,28 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(tmp_path: Path) -> Non
         time.sleep(SETTLE_S)  # a service that dies right after start takes the script down
         assert process.poll() is None, printed
         assert f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook" in printed
-        reply = httpx.post(
-            f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook",
-            json={"sender": "demo-patient", "message": "hi"},
-            timeout=60,
-        ).json()
-        assert reply[0]["text"] == domain_text("utter_greet")
+        rest = f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook"
+        hello = {"sender": "demo-patient", "message": "hi"}
+        assert httpx.post(rest, json=hello, timeout=60).status_code == 401  # no token
+        token = sign(REST_PURPOSE, "demo-patient", 600, secret=SERVE_KEY)
+        headers = {"Authorization": f"Bearer {token}"}
+        reply = httpx.post(rest, json=hello, headers=headers, timeout=60).json()
+        assert reply[0]["text"] == domain_text("utter_greet")  # the seeded patient agreed
+        status = f"http://127.0.0.1:{ports['RASA']}/status"
+        assert httpx.get(status, timeout=30).status_code == 401  # the API needs its token
+        rasa_token = (tmp_path / "var" / "rasa_token").read_text().strip()
+        assert httpx.get(status, params={"token": rasa_token}, timeout=30).status_code == 200
+        link = next(line.split()[-1] for line in printed.splitlines() if "/chat#t=" in line)
+        assert link.startswith(f"http://127.0.0.1:{ports['WEBCHAT']}/chat#t=")
+        claims = verify(link.split("#t=", 1)[1], WEBCHAT_PURPOSE, secret=SERVE_KEY)
+        assert claims.subject == "webchat:demo-patient"
+        assert httpx.get(link.split("#")[0], timeout=30).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{ports['ACTIONS']}/health").status_code == 200
         assert f"http://127.0.0.1:{ports['PORTAL']}/" in printed
         assert "therapist@clinic.example" in printed  # the demo sign-ins are printed
+        enrol = f"http://127.0.0.1:{ports['PORTAL']}/enrol"
+        assert enrol in printed  # the enrolment page, behind the sign-in
+        assert "/login?next=/enrol" in httpx.get(enrol, timeout=10).headers["location"]
         login = httpx.get(f"http://127.0.0.1:{ports['PORTAL']}/login", timeout=10)
         assert login.status_code == 200 and 'name="password"' in login.text
         with smtplib.SMTP("127.0.0.1", ports["SMTP"], timeout=5) as smtp:

@@ -73,10 +73,14 @@ async def test_a_very_long_sender_id_red_flag_is_recorded_not_spooled(
         identity = session.scalars(
             select(ChannelIdentity).where(ChannelIdentity.patient_id == clinic.patient_id)
         ).one()
-        identity.sender_id = LONG_SENDER[:128]
+        identity.channel, identity.sender_id = "whatsapp", LONG_SENDER[:128]
     for sender in (LONG_SENDER[:128], LONG_SENDER):
         tracker = make_tracker(
-            sender, "my speech is slurred", intent="red_flag", message_id="x" * 300
+            sender,
+            "my speech is slurred",
+            intent="red_flag",
+            message_id="x" * 300,
+            channel="whatsapp",  # a `whatsapp:` sender id only ever comes from that connector
         )
         await ActionHandleRedFlag().run(dispatcher, tracker, domain)
     assert pending_records() == []  # written to the database, not spooled

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,14 +148,15 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory, portal_env: Path) -> 
     return build_world(url)
 
 
-@pytest.fixture(scope="session")
-def portal_server(shared_world: World) -> Iterator[str]:
-    """The portal served by uvicorn on a free loopback port, in a thread of this process."""
+@contextmanager
+def serve_portal(database_url: str) -> Iterator[str]:
+    """The portal on `database_url` served by uvicorn on a free loopback port, in a thread of
+    this process; its base URL."""
     import uvicorn
 
     port = free_port()
     config = uvicorn.Config(
-        create_app(shared_world.url, portal_settings()),
+        create_app(database_url, portal_settings()),
         host="127.0.0.1",
         port=port,
         access_log=False,
@@ -169,9 +171,18 @@ def portal_server(shared_world: World) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("portal test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def portal_server(shared_world: World) -> Iterator[str]:
+    """The portal on the shared clinic, for the whole session."""
+    with serve_portal(shared_world.url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -135,7 +135,12 @@ def test_the_plans_clip_day_decides_the_weekly_clip_prompt(fresh_world: World) -
         form = PlanForm("left", "00:00", "Europe/London", str(own_day), [])
         assert form.validate()
         form.apply(patient)
-        s.add(ChannelIdentity(channel="rest", sender_id="plan-test", patient_id=patient.id))
+        patient.data_consent_version = "test"  # only consented patients reachable by a
+        s.add(  # prompt-capable channel are due (issue 8)
+            ChannelIdentity(
+                channel="telegram", sender_id="telegram:plan-test", patient_id=patient.id
+            )
+        )
     with session_factory(fresh_world.url)() as s:
         due, clocks = find_due(s, datetime.now(UTC))
     mine = next(d for d in due if d.patient_id == fresh_world.ids["patient_a"])

@@ -25,23 +25,24 @@ def patient(
     zone: str = "Europe/London",
     at: time = time(9, 0),
     therapist_row: Therapist | None = None,
-    channel: str | None = "rest",
+    channel: str | None = "telegram",
     sender: str | None = None,
     **extra: Any,
 ) -> Patient:
+    """A consented patient reachable on `channel` (a prompt-capable one unless told)."""
     row = Patient(
         display_name=name,
         timezone=zone,
         checkin_time=at,
         therapist_id=therapist_row.id if therapist_row else None,
-        **extra,
+        **{"data_consent_version": "test", **extra},
     )
     session.add(row)
     session.flush()
     if channel:
         session.add(
             ChannelIdentity(
-                channel=channel, sender_id=sender or f"sender-{row.id}", patient_id=row.id
+                channel=channel, sender_id=sender or f"{channel}:{row.id}", patient_id=row.id
             )
         )
         session.flush()

@@ -169,3 +169,38 @@ def test_the_job_is_registered() -> None:
     from coach.scheduler.settings import DEFAULT_JOBS
 
     assert "recovery" in JOBS and "recovery" in DEFAULT_JOBS.split(",")
+
+
+def test_nudges_follow_the_patients_channel_rules(
+    db_url: str, fake_http, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like a check-in prompt: no nudge without consent, after STOP or on a channel that cannot
+    carry one (REST); a web chat patient sees it on their next visit."""
+    import httpx
+
+    from coach.messaging.prompts import deliver_prompt
+    from coach.storage.models import ChannelIdentity, PromptDelivery
+
+    _use_rasa(monkeypatch, fake_http.url)
+    with transaction(db_url) as s:
+        patient(s, "NoConsent", onset_date=ONSET, data_consent_version=None)
+        stopped = patient(s, "Stopped", onset_date=ONSET)
+        s.query(ChannelIdentity).filter_by(patient_id=stopped.id).update(
+            {"opted_out_at": utc(2026, 6, 20, 9, 0)}
+        )
+        patient(s, "RestOnly", onset_date=ONSET, channel="rest", sender="rest-user")
+        web = patient(s, "Web", onset_date=ONSET, channel="webchat")
+    moment = utc(2026, 6, 22, 15, 0)
+    factory = session_factory(db_url)
+    with httpx.Client() as http:  # today's check-in is waiting for the page too
+        deliver_prompt(factory, http, web.id, moment.date(), "EXTERNAL_daily_checkin")
+    assert _due(db_url, moment) == [("Web", STALLED)]
+    stats = run_recovery_nudges(factory, scheduler_settings(db_url), now=moment)
+    assert (stats.sent, stats.failed) == (1, 0)
+    assert fake_http.requests == []  # nothing triggered now: the page shows both, in order
+    with factory() as s:
+        rows = s.scalars(select(PromptDelivery).order_by(PromptDelivery.id)).all()
+        assert [(r.channel, r.intent, r.status) for r in rows] == [
+            ("webchat", "EXTERNAL_daily_checkin", "queued"),
+            ("webchat", "EXTERNAL_recovery_stalled", "queued"),
+        ]

@@ -157,7 +157,7 @@ def test_clip_request_on_clip_day_and_check_in_otherwise(
 ) -> None:
     _use_rasa(monkeypatch, fake_http.url)
     with transaction(db_url) as s:
-        patient(s, "London", zone="Europe/London", at=time(9, 0))
+        patient(s, "London", zone="Europe/London", at=time(9, 0), clip_consent_version="test")
     factory, settings = session_factory(db_url), scheduler_settings(db_url)
     run_sweep(factory, settings, now=utc(2026, 7, 8, 8, 30))  # Wednesday 09:30 BST
     run_sweep(factory, settings, now=utc(2026, 7, 9, 8, 30))  # Thursday 09:30 BST: clip day

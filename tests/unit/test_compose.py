@@ -68,3 +68,21 @@ def test_production_needs_a_duty_inbox() -> None:
     text = (REPO_DIR / "docker-compose.yml").read_text()
     assert "${CLINIC_DUTY_EMAIL:?" in text
     assert SERVICES["scheduler"]["environment"]["COACH_ENV"] == "production"
+
+
+def test_connectors_and_actions_share_the_media_volume_and_the_signing_key() -> None:
+    def media(name: str) -> set[str]:
+        volumes = SERVICES[name].get("volumes") or []
+        return {":".join(v.split(":")[:2]) for v in volumes if v.startswith("media:")}
+
+    assert media("rasa") and media("rasa") == media("actions") == media("portal")
+    assert media("webchat") == media("rasa")  # web chat uploads reach the action server
+    assert not SERVICES["webchat"]["volumes"][0].endswith(":ro")
+    rasa_env = SERVICES["rasa"]["environment"]
+    assert rasa_env["MEDIA_DIR"] == "/var/lib/coach/media"
+    assert "COACH_SECRET_KEY:?" in rasa_env["COACH_SECRET_KEY"]
+
+
+def test_the_rasa_api_needs_its_token_and_has_no_wildcard_cors() -> None:
+    command = SERVICES["rasa"]["command"]
+    assert "--auth-token" in command and "--cors" not in command

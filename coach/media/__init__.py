@@ -1,0 +1,1 @@
+"""Media helpers without heavy dependencies (stdlib only: importable from the Rasa env too)."""
