@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from coach.enrolment import InviteLinks, NewInvite, NewPatient, invite_links, qr_pngs
 from coach.enrolment.invites import open_invites
+from coach.enrolment.links import qr_png
 from coach.portal.plans import NAME_MAX, PlanForm
 from coach.storage.models import ChannelIdentity
 
@@ -73,6 +74,11 @@ class InviteChannel:
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of `text` as a PNG data URI, for pages that show one inline."""
+    return _data_uri(qr_png(text))
 
 
 def invite_view(invite: NewInvite) -> tuple[InviteLinks, list[InviteChannel]]:

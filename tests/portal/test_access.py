@@ -23,6 +23,7 @@ from coach.storage.models import (
     PortalUser,
 )
 from tests.portal.conftest import Portal
+from tests.portal.test_enrolment import _qr_text
 from tests.portal.world import (
     CAREGIVER_SECRET_WORDS,
     PASSWORD,
@@ -237,6 +238,9 @@ def test_totp_second_factor(portal: Portal) -> None:
     portal.login("therapist_a")
     setup = portal.post("/account/totp/start")
     secret = setup.text.split('id="totp-secret">')[1].split("<")[0]
+    qr = setup.text.split('id="totp-qr" src="')[1].split('"')[0]
+    scanned = _qr_text(qr)  # what the authenticator app reads: the same key
+    assert scanned.startswith("otpauth://totp/") and f"secret={secret}" in scanned
     bad = portal.post("/account/totp/confirm", {"secret": secret, "code": "000000"})
     assert bad.status_code == 400
     good = portal.post(

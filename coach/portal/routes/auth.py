@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from coach.portal import accounts, audit
 from coach.portal.deps import current, get_db, render, settings_of
+from coach.portal.enrolment import qr_data_uri
 from coach.portal.passwords import password_problem, verify_password
 from coach.portal.sessions import (
     COOKIE_NAME,
@@ -140,6 +141,11 @@ def account(request: Request, found: Current = Depends(current)) -> Response:
     return render(request, "account.html", _account_context(found, None))
 
 
+def _totp_setup(secret: str, uri: str) -> dict[str, str]:
+    """What the set-up step shows: the key, its otpauth link and that link as a QR code."""
+    return {"totp_secret": secret, "totp_uri": uri, "totp_qr": qr_data_uri(uri)}
+
+
 def _account_context(found: Current, error: str | None, **extra: object) -> dict[str, object]:
     return {"account": found.user, "error": error, "totp_secret": None, **extra}
 
@@ -177,7 +183,7 @@ def change_password(
 def totp_start(request: Request, found: Current = Depends(current)) -> Response:
     secret = accounts.new_totp_secret()
     uri = accounts.totp_uri(secret, found.user.email)
-    context = _account_context(found, None, totp_secret=secret, totp_uri=uri)
+    context = _account_context(found, None, **_totp_setup(secret, uri))
     return render(request, "account.html", context)
 
 
@@ -194,8 +200,7 @@ def totp_confirm(
         context = _account_context(
             found,
             "That code did not match. Check the phone's clock and try the newest code.",
-            totp_secret=secret,
-            totp_uri=uri,
+            **_totp_setup(secret, uri),
         )
         return render(request, "account.html", context, status_code=400)
     found.user.totp_secret = secret
