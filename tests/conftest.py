@@ -123,3 +123,19 @@ def protocol_clip_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
             folder / "synkinesis.mp4", cf.protocol(smile_eye=(0.4, 0.0), pucker_eye=(0.4, 0.0))
         ),
     }
+
+
+@pytest.fixture(scope="session")
+def side_clip_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Astronaut clips whose weakness is not where a left-affected patient's record says:
+    the right side barely moving (new weakness on the unaffected side), and both sides moving
+    a third as much as protocol_clip_files["healthy"] (the starting clip)."""
+    from tests.clips import clip_factory as cf
+
+    folder = tmp_path_factory.mktemp("side-clips")
+    right_weak = cf.protocol(side_gain=(0.1, 1.0), smile_eye=(0.0, 0.2))
+    both_weak = cf.protocol(closure=(0.4, 0.4), smile_corner=(0.03, 0.018), smile_eye=(0.2, 0.2))
+    return {
+        "right_weak": cf.protocol_clip(folder / "right_weak.mp4", right_weak),
+        "both_weak": cf.protocol_clip(folder / "both_weak.mp4", both_weak),
+    }

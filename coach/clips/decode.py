@@ -12,6 +12,7 @@ import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,51 @@ def stream_info(container: Any) -> StreamInfo:
     )
 
 
+FFMPEG_TURNS = {  # counter-clockwise quarter turns → FFmpeg filters (same pixels as CV2_TURNS)
+    1: "transpose=cclock",
+    2: "hflip,vflip",
+    3: "transpose=clock",
+}
+
+
+class UprightConverter:
+    """Upright RGB pixels of decoded frames. A turned or mirrored frame goes through one FFmpeg
+    filter graph (turn/flip on the YUV planes, then RGB): half the bytes a turn of the RGB image
+    moves. Built on the first frame, rebuilt if the stored size or pixel format changes."""
+
+    def __init__(self, orientation: Orientation) -> None:
+        self.orientation = orientation
+        filters = [FFMPEG_TURNS[orientation.quarter_turns]] if orientation.quarter_turns else []
+        self._filters = ",".join(filters + (["hflip"] if orientation.mirrored else []))
+        self._graph: Any = None
+        self._geometry: tuple[int, int, str] | None = None
+
+    def rgb(self, frame: av.VideoFrame) -> np.ndarray:
+        """The frame's upright RGB pixels (contiguous uint8)."""
+        if not self._filters:
+            return frame.to_ndarray(format="rgb24")
+        geometry = (frame.width, frame.height, frame.format.name)
+        if geometry != self._geometry:
+            self._graph, self._geometry = self._build(frame), geometry
+        self._graph.push(frame)
+        return self._graph.pull().to_ndarray()
+
+    def _build(self, frame: av.VideoFrame) -> Any:
+        graph = av.filter.Graph()
+        source = graph.add_buffer(
+            width=frame.width,
+            height=frame.height,
+            format=frame.format.name,
+            time_base=frame.time_base or Fraction(1, 1),
+        )
+        chain = [source, *(graph.add(*item.split("=", 1)) for item in self._filters.split(","))]
+        chain += [graph.add("format", "rgb24"), graph.add("buffersink")]
+        for upstream, downstream in zip(chain[:-1], chain[1:], strict=True):
+            upstream.link_to(downstream)
+        graph.configure()
+        return graph
+
+
 @dataclass
 class DecodedFrame:
     """One decoded frame: its time from the first frame and a way to get its upright pixels."""
@@ -134,11 +180,13 @@ class DecodedFrame:
     time_s: float
     frame: av.VideoFrame
     orientation: Orientation
+    converter: UprightConverter | None = None
 
     def rgb(self) -> np.ndarray:
-        """Upright RGB pixels (contiguous uint8)."""
-        pixels = self.orientation.upright(self.frame.to_ndarray(format="rgb24"))
-        return np.ascontiguousarray(pixels)
+        """Upright RGB pixels (contiguous uint8), converted only when asked."""
+        if self.converter is None:
+            self.converter = UprightConverter(self.orientation)
+        return np.ascontiguousarray(self.converter.rgb(self.frame))
 
 
 def iter_frames(container: Any, fallback_fps: float) -> Iterator[DecodedFrame]:
@@ -148,7 +196,7 @@ def iter_frames(container: Any, fallback_fps: float) -> Iterator[DecodedFrame]:
     interval = 1.0 / fallback_fps
     first: float | None = None
     last = -math.inf
-    orientation: Orientation | None = None
+    converter: UprightConverter | None = None
     try:
         for frame in container.decode(stream):
             raw = frame.time
@@ -158,8 +206,8 @@ def iter_frames(container: Any, fallback_fps: float) -> Iterator[DecodedFrame]:
             if t is None or not t > last:
                 t = last + interval if last > -math.inf else 0.0
             last = t
-            if orientation is None:
-                orientation = frame_orientation(frame)
-            yield DecodedFrame(t, frame, orientation)
+            if converter is None:
+                converter = UprightConverter(frame_orientation(frame))
+            yield DecodedFrame(t, frame, converter.orientation, converter)
     except DECODE_ERRORS:
         return

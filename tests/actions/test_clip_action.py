@@ -17,6 +17,8 @@ from tests.conftest import add_patient
 
 # The fixed opening of the content file's "a therapist will look" result message.
 REVIEW_PROMISE = load_config().messages["result"]["review"].split("{signs}")[0].strip()
+SEE_A_DOCTOR = "please see a doctor today"  # CLINICAL.md: weakness on the other side or both
+REASSURANCE = "expected during recovery"
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +154,56 @@ async def test_no_clip_is_kept_without_clip_consent(
     assert incoming_path(clip_id) is None and clip_path(clip_id) is None
     with transaction(clinic.url) as session:
         assert session.scalars(select(ClipAnalysis)).all() == []
+
+
+async def _send_clips(clinic, dispatcher, domain, paths) -> list[list[str]]:
+    """Each clip through the action in turn, as the patient's uploads; per upload, the texts
+    of the chat messages the patient got back."""
+    media = get_settings().media_dir
+    replies = []
+    try:
+        for path in paths:
+            clip = store_clip_file(path, media)
+            before = len(dispatcher.messages)
+            await ActionAnalyzeClip().run(
+                dispatcher, _clip_tracker(clinic.sender_id, clip.clip_id), domain
+            )
+            replies.append([m.get("text") or "" for m in dispatcher.messages[before:]])
+    finally:
+        clip_runner().shutdown()
+    return replies
+
+
+def _escalations(clinic) -> list[tuple[str, str]]:
+    with transaction(clinic.url) as session:
+        rows = session.scalars(select(Escalation).order_by(Escalation.id)).all()
+        return [(e.kind, e.level) for e in rows]
+
+
+async def test_weakness_on_the_recorded_unaffected_side_is_escalated_not_reassured(
+    clinic, dispatcher, domain, side_clip_files
+) -> None:
+    """The patient's record says left; the clip's weak side is the right."""
+    [reply] = await _send_clips(clinic, dispatcher, domain, [side_clip_files["right_weak"]])
+    assert SEE_A_DOCTOR in reply[0] and "mirrored" in reply[0]  # the red flag comes first
+    assert "your right side moved less than your left side" in reply[0]
+    assert not any(REASSURANCE in text or REVIEW_PROMISE in text for text in reply)
+    assert _escalations(clinic) == [("other_cause", "urgent")]  # one, and no synkinesis one
+    with transaction(clinic.url) as session:
+        row = session.scalars(select(ClipAnalysis)).one()
+        assert row.report["side_check"]["status"] == "opposite" and row.needs_review
+
+
+async def test_weakness_on_both_sides_since_the_starting_clip_is_escalated(
+    clinic, dispatcher, domain, protocol_clip_files, side_clip_files
+) -> None:
+    clips = [protocol_clip_files["healthy"], side_clip_files["both_weak"]]
+    start, reply = await _send_clips(clinic, dispatcher, domain, clips)
+    assert start and not any(SEE_A_DOCTOR in text for text in start)
+    assert "both sides of your face moved much less" in reply[0] and SEE_A_DOCTOR in reply[0]
+    assert not any(REASSURANCE in text for text in reply)
+    assert _escalations(clinic) == [("other_cause", "urgent")]
+    with transaction(clinic.url) as session:
+        rows = session.scalars(select(ClipAnalysis).order_by(ClipAnalysis.id)).all()
+        assert [r.is_baseline for r in rows] == [True, False]
+        assert rows[1].report["side_check"]["status"] == "both"

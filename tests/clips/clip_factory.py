@@ -376,6 +376,9 @@ def _lid_profile(x: np.ndarray, xs: np.ndarray, hs: np.ndarray, half_width: floa
     return np.interp(x, knots_x, knots_h, left=0.0, right=0.0)
 
 
+Box = tuple[slice, slice] | None  # image rows, columns
+
+
 class FaceWarper:
     """Renders frames of a face with given per-side movements."""
 
@@ -396,14 +399,20 @@ class FaceWarper:
         )
 
     def render(self, movement: Movement) -> np.ndarray:
-        """One RGB frame with the movement applied (only the face region is remapped)."""
+        """One RGB frame with the movement applied. Only the boxes a movement displaced are
+        remapped: elsewhere the map is the identity, whose remap is an exact copy."""
         map_x, map_y = self._grid_x.copy(), self._grid_y.copy()
+        boxes = []
         for side in SIDES:
-            self._lid_closure(map_x, map_y, side, movement.eye_closure[side])
-            self._corner(map_x, map_y, side, movement.corner[side])
-            self._brow(map_x, map_y, side, movement.brow[side])
-        rows, cols = self._face_box
+            boxes.append(self._lid_closure(map_x, map_y, side, movement.eye_closure[side]))
+            boxes.append(self._corner(map_x, map_y, side, movement.corner[side]))
+            boxes.append(self._brow(map_x, map_y, side, movement.brow[side]))
         frame = self.face.rgb.copy()
+        moved = [box for box in boxes if box is not None]
+        if not moved:
+            return frame
+        rows = slice(min(r.start for r, _ in moved), max(r.stop for r, _ in moved))
+        cols = slice(min(c.start for _, c in moved), max(c.stop for _, c in moved))
         frame[rows, cols] = cv2.remap(
             self.face.rgb,
             map_x[rows, cols],
@@ -420,10 +429,11 @@ class FaceWarper:
         y0, y1 = int(max(0, centre[1] - radius)), int(min(height, centre[1] + radius + 1))
         return slice(y0, y1), slice(x0, x1)
 
-    def _lid_closure(self, map_x: np.ndarray, map_y: np.ndarray, side: str, amount: float) -> None:
-        """Lid margins move towards each other by `amount` of the aperture; skin stretches."""
+    def _lid_closure(self, map_x: np.ndarray, map_y: np.ndarray, side: str, amount: float) -> Box:
+        """Lid margins move towards each other by `amount` of the aperture; skin stretches.
+        Returns the box of the maps it changed (None: nothing)."""
         if amount <= 0:
-            return
+            return None
         eye = self._eyes[side]
         amount = min(amount, 1.0)
         radius = max(eye.half_width, eye.aperture * (LID_SKIN_ABOVE + 1)) * 1.2
@@ -446,6 +456,7 @@ class FaceWarper:
         shift = (src - y).astype(np.float32)
         map_x[box] += shift * np.float32(eye.up[0])
         map_y[box] += shift * np.float32(eye.up[1])
+        return box
 
     def _gaussian_shift(
         self,
@@ -454,10 +465,11 @@ class FaceWarper:
         centre: np.ndarray,
         shift: np.ndarray,
         sigmas: tuple[float, float],
-    ) -> None:
-        """Backward map for a smooth displacement of `shift` pixels centred at `centre`."""
+    ) -> Box:
+        """Backward map for a smooth displacement of `shift` pixels centred at `centre`;
+        returns the box of the maps it changed (None: nothing)."""
         if not np.any(shift):
-            return
+            return None
         radius = 3.5 * max(sigmas) + float(np.linalg.norm(shift))
         box = self._box(centre + shift, radius)
         gx = self._grid_x[box] - (centre[0] + shift[0])
@@ -467,18 +479,19 @@ class FaceWarper:
         weight = np.exp(-0.5 * ((along / sigmas[0]) ** 2 + (across / sigmas[1]) ** 2))
         map_x[box] -= (weight * shift[0]).astype(np.float32)
         map_y[box] -= (weight * shift[1]).astype(np.float32)
+        return box
 
     def _corner(
         self, map_x: np.ndarray, map_y: np.ndarray, side: str, amount: tuple[float, float]
-    ) -> None:
+    ) -> Box:
         """Mouth corner moves outward/upward by the given ICW fractions."""
         outward = -self._axis if side == "right" else self._axis
         shift = (amount[0] * outward + amount[1] * self._up) * self.face.icw
         sigma = CORNER_SIGMA_MOUTH * self._mouth_width
         centre = self.face.landmarks[MOUTH_CORNER[side]]
-        self._gaussian_shift(map_x, map_y, centre, shift, (sigma, sigma))
+        return self._gaussian_shift(map_x, map_y, centre, shift, (sigma, sigma))
 
-    def _brow(self, map_x: np.ndarray, map_y: np.ndarray, side: str, amount: float) -> None:
+    def _brow(self, map_x: np.ndarray, map_y: np.ndarray, side: str, amount: float) -> Box:
         """Brow moves up by the given ICW fraction."""
         brow = self.face.landmarks[BROW[side]]
         centre = brow.mean(axis=0)
@@ -486,7 +499,7 @@ class FaceWarper:
         eye_distance = float(np.linalg.norm(centre - self._eyes[side].centre))
         shift = amount * self.face.icw * self._up
         sigmas = (BROW_SIGMA_X * half_length, BROW_SIGMA_Y * eye_distance)
-        self._gaussian_shift(map_x, map_y, centre, shift, sigmas)
+        return self._gaussian_shift(map_x, map_y, centre, shift, sigmas)
 
 
 FrameFilter = Callable[[np.ndarray, float, int], np.ndarray]
@@ -601,7 +614,10 @@ def two_faces_image(height: int = 320) -> np.ndarray:
 ENCODER_OPTIONS = {  # fast presets: the tests measure the analysis, not the encoder
     "libx264": {"preset": "ultrafast"},
     "libx265": {"preset": "ultrafast", "x265-params": "log-level=error"},
+    # a browser's MediaRecorder encodes VP8 in real time like this (~15× cheaper than cv2's)
+    "libvpx": {"deadline": "realtime", "cpu-used": "16", "lag-in-frames": "0", "threads": "1"},
 }
+DEFAULT_BITRATE = {"libvpx": 1_000_000}  # libvpx's own default (256 kbit/s) is a blur
 QUARTER_TURN_MATRIX = (0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30)  # display: turn 90° clockwise
 TKHD_MATRIX_OFFSET = {0: 4 + 4 * 5 + 8 + 8, 1: 4 + 8 + 8 + 4 + 4 + 8 + 8 + 8}
 
@@ -629,14 +645,14 @@ def write_av(
     try:
         for index, rgb in enumerate(rgb_frames):
             if stored_sideways:
-                rgb = np.ascontiguousarray(np.rot90(rgb, 1))
+                rgb = cv2.rotate(rgb, cv2.ROTATE_90_COUNTERCLOCKWISE)  # = np.rot90(rgb, 1)
             if stream is None:
                 stream = container.add_stream(codec, rate=int(round(fps)))
                 stream.width, stream.height = rgb.shape[1], rgb.shape[0]
                 stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
                 stream.codec_context.time_base = time_base
-                if bitrate:
-                    stream.bit_rate = bitrate
+                if bitrate or codec in DEFAULT_BITRATE:
+                    stream.bit_rate = bitrate or DEFAULT_BITRATE[codec]
                 stream.options = ENCODER_OPTIONS.get(codec, {})
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             seconds = times(index) if times is not None else index / fps

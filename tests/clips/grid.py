@@ -57,7 +57,7 @@ FORMATS = (
     Format("Telegram round note 384x384", 384, 384, 30, "av:libx264", ".mp4", bitrate=500_000),
     Format("MJPG .avi 640x360 25fps", 640, 360, 25, "cv2:MJPG", ".avi"),
     Format("VFR H.264 540x960 ~30fps", 540, 960, 30, "av:libx264", ".mp4", variable_rate=True),
-    Format("VP8 .webm 360x640 24fps", 360, 640, 24, "cv2:VP80", ".webm"),
+    Format("VP8 .webm 360x640 24fps", 360, 640, 24, "av:libvpx", ".webm"),
     Format("H.264 720x720 60fps", 720, 720, 60, "av:libx264", ".mp4"),
     Format("Android H.264 360x640 sideways", 360, 640, 30, "av:libx264", ".mp4", sideways=True),
 )

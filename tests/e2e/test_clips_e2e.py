@@ -15,12 +15,14 @@ from coach.clips.intake import store_clip_file
 from coach.messaging.clips import bind_clip
 from coach.scheduler.rasa_client import SENDER_SAFE
 from coach.storage.db import transaction
-from coach.storage.models import ClipAnalysis
+from coach.storage.models import ClipAnalysis, Escalation
 from tests.conftest import add_patient
 from tests.e2e.conftest import CoachServers, domain_text
 from tests.e2e.stack import rest_headers
 
 CONCURRENT_CLIPS = 10
+SEE_A_DOCTOR = "please see a doctor today"  # CLINICAL.md: weakness on the other side or both
+REASSURANCE = "expected during recovery"
 
 
 def _store(servers: CoachServers, path, *patient_ids: int) -> str:
@@ -53,6 +55,40 @@ def test_clip_message_gets_a_reply_and_a_stored_analysis(
     [analysis] = _analyses(coach_servers, clinic.patient_id)
     assert analysis.clip_id == clip_id and analysis.is_baseline
     assert replies[0] and replies[0] != domain_text("utter_technical_problem")
+
+
+def _escalations(servers: CoachServers, patient_id: int) -> list[tuple[str, str]]:
+    with transaction(servers.database_url) as session:
+        rows = session.scalars(
+            select(Escalation).where(Escalation.patient_id == patient_id).order_by(Escalation.id)
+        ).all()
+        return [(e.kind, e.level) for e in rows]
+
+
+def test_weakness_on_the_unaffected_side_gets_a_doctor_today_and_one_urgent_escalation(
+    coach_servers: CoachServers, side_clip_files
+) -> None:
+    clinic = add_patient(coach_servers.database_url, f"side-{uuid.uuid4().hex[:8]}")  # left
+    clip_id = _store(coach_servers, side_clip_files["right_weak"])
+    reply = coach_servers.texts(clinic.sender_id, _clip_message(clip_id))
+    assert SEE_A_DOCTOR in reply[0] and "mirrored" in reply[0]  # the red flag comes first
+    assert not any(REASSURANCE in text for text in reply)
+    assert _escalations(coach_servers, clinic.patient_id) == [("other_cause", "urgent")]
+
+
+def test_weakness_on_both_sides_gets_a_doctor_today_and_one_urgent_escalation(
+    coach_servers: CoachServers, protocol_clip_files, side_clip_files
+) -> None:
+    clinic = add_patient(coach_servers.database_url, f"both-{uuid.uuid4().hex[:8]}")
+    start = _store(coach_servers, protocol_clip_files["healthy"])
+    first = coach_servers.texts(clinic.sender_id, _clip_message(start))
+    assert first and not any(SEE_A_DOCTOR in text for text in first)
+    assert _escalations(coach_servers, clinic.patient_id) == []
+    clip_id = _store(coach_servers, side_clip_files["both_weak"])
+    reply = coach_servers.texts(clinic.sender_id, _clip_message(clip_id))
+    assert "both sides of your face moved much less" in reply[0] and SEE_A_DOCTOR in reply[0]
+    assert not any(REASSURANCE in text for text in reply)
+    assert _escalations(coach_servers, clinic.patient_id) == [("other_cause", "urgent")]
 
 
 def test_unknown_clip_asks_for_a_resend(coach_servers: CoachServers) -> None:
