@@ -139,7 +139,7 @@ def measure(kind: str, clip: str, trace: bool) -> dict[str, Any]:
         tracemalloc.start()
     _reset_peak_rss()
     rss_before = _status_kib("VmRSS")
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     detail: dict[str, Any] = {}
     if kind in ("full", "reference", *SHORTCUTS):
         report = analyze_clip(clip, reference=kind == "reference", config=_config_for(kind))
@@ -152,9 +152,10 @@ def measure(kind: str, clip: str, trace: bool) -> dict[str, Any]:
         }
     else:
         detail = {"frames_analysed": _bare_loop(clip, every_frame=kind == "naive_floor")}
-    wall = time.perf_counter() - start
+    wall, cpu_time = time.perf_counter() - start, time.process_time() - cpu_start
     result = {
         "wall_s": wall,
+        "cpu_s": cpu_time,
         "cpu": cpu,
         "rss_before_mib": rss_before / KIB,
         "peak_rss_mib": _status_kib("VmHWM") / KIB,
@@ -187,6 +188,7 @@ def _summary(runs: list[dict[str, Any]], memory: dict[str, Any]) -> dict[str, An
         "wall_s_median": round(statistics.median(walls), 3),
         "wall_s_min": round(min(walls), 3),
         "wall_s_runs": [round(w, 3) for w in walls],
+        "cpu_s_median": round(statistics.median(r["cpu_s"] for r in runs), 3),
         "frames_meshed": runs[0]["frames_analysed"],
         "peak_rss_mib": round(max(r["peak_rss_mib"] for r in runs), 1),
         "rss_after_imports_mib": round(statistics.median(r["rss_before_mib"] for r in runs), 1),
@@ -229,6 +231,7 @@ def _clip_results(clip: Path, fps: float, with_reference: bool) -> dict[str, Any
     ratio = full["wall_s_median"] / floor["wall_s_median"]
     ratio_min = full["wall_s_min"] / floor["wall_s_min"]
     realtime = SECONDS / full["wall_s_median"]
+    cpu_ratio = full["cpu_s_median"] / floor["cpu_s_median"]
     results: dict[str, Any] = {
         "clip": {
             "width": WIDTH,
@@ -249,6 +252,12 @@ def _clip_results(clip: Path, fps: float, with_reference: bool) -> dict[str, Any
         "ratio_full_to_floor": round(ratio, 3),
         "ratio_full_to_floor_best_runs": round(ratio_min, 3),
         "realtime_factor": round(realtime, 2),
+        "floor_realtime_factor": round(SECONDS / floor["wall_s_median"], 2),
+        # CPU seconds (all threads of the pinned process): what the work costs on one core,
+        # whatever else the shared machine runs meanwhile (wall time includes waiting for it).
+        "ratio_full_to_floor_cpu": round(cpu_ratio, 3),
+        "realtime_factor_cpu": round(SECONDS / full["cpu_s_median"], 2),
+        "floor_realtime_factor_cpu": round(SECONDS / floor["cpu_s_median"], 2),
         "goals": {
             "full_le_1.25x_floor": ratio <= GOAL_RATIO_TO_FLOOR,
             "realtime_ge_4x_one_core": realtime >= GOAL_REALTIME,
@@ -285,6 +294,7 @@ def _clip_results(clip: Path, fps: float, with_reference: bool) -> dict[str, Any
 def main() -> int:
     """Build the clips, run every measurement, write and print the results."""
     clips = {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="clip-bench-") as tmp:
         folder = Path(tmp)
         for fps in CLIP_FPS:
@@ -311,6 +321,8 @@ def main() -> int:
             "cpus_online": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_average_1_5_15_min_before": [round(v, 2) for v in load_before],
+            "load_average_1_5_15_min_after": [round(v, 2) for v in os.getloadavg()],
         },
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -128,15 +131,47 @@ def analysed() -> Callable[..., ClipReport]:
 GRID_WORKERS = 2  # the CI machine has two cores
 
 
-@pytest.fixture(scope="session")
-def grid_results(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    """Every sensitivity-grid clip made and analysed once per session, two at a time."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
+@pytest.fixture(scope="session", autouse=True)
+def grid_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GridRun | None]:
+    """The sensitivity grid's clips, made and analysed in two worker processes from the start of
+    the clip tests (when the session will need them), so that they run while the other clip
+    tests do; `grid_results` waits for them."""
+    wanted = any(
+        "grid_results" in getattr(item, "fixturenames", ()) for item in request.session.items
+    )
+    if not wanted:
+        yield None
+        return
     from . import grid
 
-    folder = tmp_path_factory.mktemp("grid")
+    folder = str(tmp_path_factory.mktemp("grid"))
     cases = grid.with_reference_subset(grid.build_cases())
-    with ProcessPoolExecutor(GRID_WORKERS, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(grid.run_case, cases, [str(folder)] * len(cases)))
+    pool = ProcessPoolExecutor(GRID_WORKERS, mp_context=get_context("spawn"))
+    futures: dict[int, Future] = {}
+    try:
+        # The costliest clips (most pixels a second to render and encode) first: none is left
+        # running alone at the end.
+        for index in sorted(range(len(cases)), key=lambda i: -grid.render_cost(cases[i])):
+            futures[index] = pool.submit(grid.run_case, cases[index], folder)
+        yield GridRun(pool, [futures[index] for index in range(len(cases))])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class GridRun:
+    """The grid's worker processes and each case's pending result, in case order."""
+
+    pool: ProcessPoolExecutor
+    futures: list[Future]
+
+
+@pytest.fixture(scope="session")
+def grid_results(grid_runs: GridRun | None) -> list[dict]:
+    """Every sensitivity-grid clip made and analysed once per session (see grid_runs)."""
+    assert grid_runs is not None
+    results = [future.result() for future in grid_runs.futures]
+    grid_runs.pool.shutdown()  # the workers' memory back for the rest of the session
+    return results

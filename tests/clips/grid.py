@@ -151,6 +151,12 @@ def build_cases() -> list[Case]:
     return cases
 
 
+def render_cost(case: Case) -> float:
+    """Pixels a second the case renders and encodes (twice the analysis in reference mode)."""
+    fmt = FORMATS_BY_NAME[case.format]
+    return fmt.width * fmt.height * fmt.fps * (2 if case.reference else 1)
+
+
 def write_case(case: Case, folder: Path) -> Path:
     """Render and write the case's clip."""
     fmt = FORMATS_BY_NAME[case.format]

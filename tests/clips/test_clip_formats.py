@@ -5,11 +5,12 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coach.clips.analysis import analyze_clip
 from coach.clips.config import ClipConfig
-from coach.clips.decode import orientation_from_matrix
+from coach.clips.decode import Orientation, UprightConverter, open_video, orientation_from_matrix
 from coach.clips.errors import ClipRejected, Code
 
 from . import clip_factory as cf
@@ -114,3 +115,33 @@ def test_variable_frame_rate_keeps_real_time(clip_dir: Path, analysed) -> None:
     for spec in protocol.phases:
         assert spec.start - 0.3 <= detected[spec.name]["start_s"] <= spec.hold_start + 0.3
     assert abs(report.clip.duration_s - protocol.duration) < 0.5
+
+
+@pytest.fixture(scope="module")
+def small_clips(clip_dir: Path) -> dict[str, Path]:
+    """Three frames of a face as limited-range 4:2:0 H.264 and as full-range (yuvj) MJPEG."""
+    face = cf.face_image(96, 128, "astronaut").rgb
+    frames = [np.roll(face, shift, axis=1) for shift in (0, 3, 6)]
+    made = {}
+    for name, codec, suffix in (("h264", "libx264", ".mp4"), ("mjpeg", "mjpeg", ".avi")):
+        made[name] = cf.write_av(clip_dir / f"small_{name}{suffix}", iter(frames), FPS, codec=codec)
+    return made
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+@pytest.mark.parametrize("mirrored", [False, True])
+@pytest.mark.parametrize("clip", ["h264", "mjpeg"])
+def test_ffmpeg_upright_conversion_gives_the_same_pixels_as_turning_the_rgb_image(
+    small_clips: dict[str, Path], clip: str, turns: int, mirrored: bool
+) -> None:
+    orientation = Orientation(quarter_turns=turns, mirrored=mirrored)
+    converter = UprightConverter(orientation)
+    container = open_video(small_clips[clip])
+    try:
+        frames = list(container.decode(container.streams.video[0]))
+        assert len(frames) == 3
+        for frame in frames:
+            expected = orientation.upright(frame.to_ndarray(format="rgb24"))
+            assert np.array_equal(converter.rgb(frame), expected)
+    finally:
+        container.close()
