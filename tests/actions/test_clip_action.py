@@ -159,14 +159,13 @@ async def test_no_clip_is_kept_without_clip_consent(
 async def _send_clips(clinic, dispatcher, domain, paths) -> list[list[str]]:
     """Each clip through the action in turn, as the patient's uploads; per upload, the texts
     of the chat messages the patient got back."""
-    media = get_settings().media_dir
     replies = []
     try:
         for path in paths:
-            clip = store_clip_file(path, media)
+            clip_id = _received(path)
             before = len(dispatcher.messages)
             await ActionAnalyzeClip().run(
-                dispatcher, _clip_tracker(clinic.sender_id, clip.clip_id), domain
+                dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain
             )
             replies.append([m.get("text") or "" for m in dispatcher.messages[before:]])
     finally:

@@ -69,8 +69,8 @@ def test_weakness_on_the_unaffected_side_gets_a_doctor_today_and_one_urgent_esca
     coach_servers: CoachServers, side_clip_files
 ) -> None:
     clinic = add_patient(coach_servers.database_url, f"side-{uuid.uuid4().hex[:8]}")  # left
-    clip_id = _store(coach_servers, side_clip_files["right_weak"])
-    reply = coach_servers.texts(clinic.sender_id, _clip_message(clip_id))
+    clip_id = _store(coach_servers, side_clip_files["right_weak"], clinic.patient_id)
+    reply = _send_clip(coach_servers, clinic.sender_id, clip_id)
     assert SEE_A_DOCTOR in reply[0] and "mirrored" in reply[0]  # the red flag comes first
     assert not any(REASSURANCE in text for text in reply)
     assert _escalations(coach_servers, clinic.patient_id) == [("other_cause", "urgent")]
@@ -80,12 +80,12 @@ def test_weakness_on_both_sides_gets_a_doctor_today_and_one_urgent_escalation(
     coach_servers: CoachServers, protocol_clip_files, side_clip_files
 ) -> None:
     clinic = add_patient(coach_servers.database_url, f"both-{uuid.uuid4().hex[:8]}")
-    start = _store(coach_servers, protocol_clip_files["healthy"])
-    first = coach_servers.texts(clinic.sender_id, _clip_message(start))
+    start = _store(coach_servers, protocol_clip_files["healthy"], clinic.patient_id)
+    first = _send_clip(coach_servers, clinic.sender_id, start)
     assert first and not any(SEE_A_DOCTOR in text for text in first)
     assert _escalations(coach_servers, clinic.patient_id) == []
-    clip_id = _store(coach_servers, side_clip_files["both_weak"])
-    reply = coach_servers.texts(clinic.sender_id, _clip_message(clip_id))
+    clip_id = _store(coach_servers, side_clip_files["both_weak"], clinic.patient_id)
+    reply = _send_clip(coach_servers, clinic.sender_id, clip_id)
     assert "both sides of your face moved much less" in reply[0] and SEE_A_DOCTOR in reply[0]
     assert not any(REASSURANCE in text for text in reply)
     assert _escalations(coach_servers, clinic.patient_id) == [("other_cause", "urgent")]
