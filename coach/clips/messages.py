@@ -81,9 +81,11 @@ def patient_message(
         parts.append(result["review"].format(signs=_numbered(found)))
     elif weakness and not sides.red_flag:
         parts.append(weakness)
-    if comparison is None:
+    if sides.red_flag:
+        pass  # a red-flag clip is never the starting point, and nothing is "unchanged"
+    elif comparison is None:
         parts.append(result["baseline_set"])
-    elif not comparison.crossed and not sides.red_flag:
+    elif not comparison.crossed:
         parts.append(result["no_change"])
     for index, code in enumerate(quality.warnings):
         reason = config.retake_message(code)

@@ -35,7 +35,8 @@ def baseline_report(session: Session, patient_id: int) -> dict[str, Any] | None:
 def record_clip_analysis(
     session: Session, patient: Patient, clip_id: str, report: dict[str, Any]
 ) -> tuple[ClipAnalysis, bool]:
-    """Save the report (idempotent per clip); the first good clip becomes the baseline.
+    """Save the report (idempotent per clip); the first good clip without a red flag becomes
+    the baseline.
 
     Returns the row and whether the therapist was told: an early-synkinesis escalation, and a
     red flag ("other_cause", urgent: weakness on the unaffected side or both sides) on its own.
@@ -47,7 +48,9 @@ def record_clip_analysis(
     )
     if existing is not None:
         return existing, existing.needs_review
-    is_baseline = report["status"] == "ok" and baseline_report(session, patient.id) is None
+    # A clip that needs a doctor (weakness on the unaffected side) is never the starting point.
+    usable = report["status"] == "ok" and not report.get("red_flag")
+    is_baseline = usable and baseline_report(session, patient.id) is None
     row = ClipAnalysis(
         patient_id=patient.id,
         clip_id=clip_id,

@@ -191,6 +191,8 @@ async def test_weakness_on_the_recorded_unaffected_side_is_escalated_not_reassur
     with transaction(clinic.url) as session:
         row = session.scalars(select(ClipAnalysis)).one()
         assert row.report["side_check"]["status"] == "opposite" and row.needs_review
+        assert not row.is_baseline  # a clip that needs a doctor is never the starting point
+    assert not any("starting point" in text for text in reply)
 
 
 async def test_weakness_on_both_sides_since_the_starting_clip_is_escalated(
