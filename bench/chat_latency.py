@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -106,6 +107,23 @@ async def drive(rasa_url: str, senders: list[str], turns: list[str]) -> dict[str
     }
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drive_measured(stack: RasaStack, senders: list[str], turns: list[str]) -> dict:
+    """One level's run, with each process's CPU milliseconds per message added."""
+    before = {name: cpu_s(p.pid) for name, p in stack.processes.items()}
+    result = asyncio.run(drive(stack.rasa_url, senders, turns))
+    result["cpu_ms_per_message"] = {
+        name: round((cpu_s(p.pid) - before[name]) * 1000 / result["messages"], 1)
+        for name, p in stack.processes.items()
+    }
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", type=int, nargs="+", default=[10, 50])
@@ -147,7 +165,7 @@ def main() -> int:
                         if name == "coach":
                             for sender in senders:
                                 add_patient(database_url, sender)
-                        runs.append(asyncio.run(drive(stack.rasa_url, senders, turns)))
+                        runs.append(drive_measured(stack, senders, turns))
                     results[name][f"{level}_patients"] = max(
                         runs, key=lambda r: r["messages_per_s"]
                     )
