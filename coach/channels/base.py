@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Sanic
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from coach.channels.control import ERASE_KEY, split_control
 from coach.channels.erasure import erase_conversations
@@ -109,6 +111,19 @@ class CoachInput(InputChannel):
     def remember_app(self, app: Sanic) -> None:
         """Keep the Sanic app (its agent erases conversations); call from a listener."""
         self.app = app
+
+    def prepare_blueprint(self, webhook: Blueprint) -> Blueprint:
+        """Every channel's common routes: the app is remembered at start, GET / answers ok."""
+
+        @webhook.listener("before_server_start")
+        async def keep_app(app, _loop) -> None:  # type: ignore[no-untyped-def]
+            self.remember_app(app)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        return webhook
 
     async def handle(
         self,

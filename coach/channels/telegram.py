@@ -159,15 +159,7 @@ class TelegramInput(CoachInput):
         return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint("coach_telegram_webhook", __name__)
-
-        @webhook.listener("before_server_start")
-        async def keep_app(app, _loop) -> None:  # type: ignore[no-untyped-def]
-            self.remember_app(app)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        webhook = self.prepare_blueprint(Blueprint("coach_telegram_webhook", __name__))
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -207,15 +207,7 @@ class TwilioInput(CoachInput):
         return make_sender_id(self.name(), from_.removeprefix(WHATSAPP_PREFIX))
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        webhook = Blueprint(f"coach_{self.name()}_webhook", __name__)
-
-        @webhook.listener("before_server_start")
-        async def keep_app(app, _loop) -> None:  # type: ignore[no-untyped-def]
-            self.remember_app(app)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        webhook = self.prepare_blueprint(Blueprint(f"coach_{self.name()}_webhook", __name__))
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -12,9 +12,7 @@ import logging
 from typing import Any
 
 from rasa.core.channels.socketio import SocketBlueprint
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 from socketio import AsyncServer
 
 from coach.channels.base import CoachInput, CoachOutput, OnNewMessage
@@ -71,15 +69,9 @@ class WebchatInput(CoachInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origins)
         self.sio = sio
-        webhook = SocketBlueprint(sio, SOCKETIO_PATH, "coach_webchat", __name__)
-
-        @webhook.listener("before_server_start")
-        async def keep_app(app, _loop) -> None:  # type: ignore[no-untyped-def]
-            self.remember_app(app)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        webhook = self.prepare_blueprint(
+            SocketBlueprint(sio, SOCKETIO_PATH, "coach_webchat", __name__)
+        )
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict, auth: Any = None) -> bool:

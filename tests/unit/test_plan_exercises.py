@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from coach.checkin.coaching import CheckInAnswers
 from coach.checkin.plan import exercise_catalogue, exercises_for_day, plan_steps
 from coach.checkin.service import record_checkin
 from coach.content import load_content
@@ -14,20 +13,11 @@ from coach.content.catalogue import PatientText, patient_texts
 from coach.content.style import _problems
 from coach.storage.db import transaction
 from coach.storage.models import Patient
+from tests.unit.test_coaching_choice import answers
 
 DAY = date(2026, 11, 29)
 SHOWN = load_content("clinical")["coaching"]["plan_exercises_shown"]
-QUIET = CheckInAnswers(
-    face_feeling="much the same",
-    early_sign_key="eye_smile",
-    early_sign_present=False,
-    sessions_done=2,
-    minutes_practised=20,
-    mirror_used=True,
-    forced_movements=False,
-    eye_care_done=True,
-    mood=7,
-)
+QUIET = answers()  # a check-in that calls for no other coaching
 
 
 def test_no_plan_or_unknown_keys_give_no_reminder() -> None:
@@ -74,10 +64,10 @@ def test_checkin_of_a_patient_with_a_plan_ends_with_the_plan(clinic) -> None:
 
 
 def test_checkin_needing_two_other_messages_leaves_the_plan_out(clinic) -> None:
-    answers = CheckInAnswers(**{**QUIET.__dict__, "eye_care_done": False, "mood": 2})
+    troubled = answers(eye_care_done=False, mood=2)
     with transaction(clinic.url) as session:
         patient = session.get(Patient, clinic.patient_id)
         patient.plan_exercises = ["gentle_eye_closure"]
-        outcome = record_checkin(session, patient, answers, "plan-2")
+        outcome = record_checkin(session, patient, troubled, "plan-2")
     assert "utter_coach_plan" not in outcome.responses
     assert len(outcome.responses) == 3  # two coaching messages, then thanks
