@@ -8,15 +8,12 @@ only: the Rasa env verifies what the app env signs.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
 
 from coach.config import get_settings
+from coach.signing import BadToken, derive_key, seal, unseal
 
 REST_PURPOSE = "rest-sender"
 WEBCHAT_PURPOSE = "webchat-session"
@@ -42,14 +39,6 @@ class Claims:
     nonce: str
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _key(purpose: str, secret: str | None) -> bytes:
     root = secret if secret is not None else get_settings().secret_key
     if len(root) < MIN_SECRET_CHARS:
@@ -57,16 +46,12 @@ def _key(purpose: str, secret: str | None) -> bytes:
             f"COACH_SECRET_KEY must be set (at least {MIN_SECRET_CHARS} characters); "
             "`make run` writes a development key to var/secret_key"
         )
-    return hmac.new(root.encode(), f"coach-token:{purpose}".encode(), hashlib.sha256).digest()
+    return derive_key(root, f"coach-token:{purpose}")
 
 
 def require_secret(secret: str | None = None) -> None:
     """Raise MissingSecret now (at start-up) rather than on the first request."""
     _key("check", secret)
-
-
-def _mac(purpose: str, body: str, secret: str | None) -> str:
-    return _b64(hmac.new(_key(purpose, secret), body.encode("ascii"), hashlib.sha256).digest())
 
 
 def sign(
@@ -85,24 +70,18 @@ def sign(
         "x": int((now if now is not None else time.time()) + ttl_s),
         "n": nonce if nonce is not None else secrets.token_urlsafe(9),
     }
-    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    return f"{body}.{_mac(purpose, body, secret)}"
+    return seal(_key(purpose, secret), claims)
 
 
 def verify(
     token: str | None, purpose: str, *, secret: str | None = None, now: float | None = None
 ) -> Claims:
     """The claims of a genuine, unexpired `purpose` token; raises InvalidToken otherwise."""
-    body, _, mac = (token or "").strip().partition(".")
-    if not body or not mac or not body.isascii() or not mac.isascii():
-        raise InvalidToken("malformed token")
-    if not hmac.compare_digest(_mac(purpose, body, secret), mac):
-        raise InvalidToken("bad signature")
     try:
-        claims = json.loads(_unb64(body))
+        claims = unseal(_key(purpose, secret), token)
         parsed = Claims(str(claims["p"]), str(claims["s"]), float(claims["x"]), str(claims["n"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidToken("malformed claims") from exc
+    except (BadToken, KeyError, TypeError, ValueError) as exc:
+        raise InvalidToken(str(exc) or "malformed claims") from exc
     if parsed.purpose != purpose:
         raise InvalidToken("wrong purpose")
     if (now if now is not None else time.time()) >= parsed.expires_at:

@@ -13,10 +13,6 @@ Portal API: `verify_token(token)` (raises InvalidToken / ExpiredToken),
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -26,9 +22,10 @@ from sqlalchemy.orm import Session
 from coach.config import get_settings
 from coach.content import load_content
 from coach.escalation.acknowledge import acknowledge
+from coach.signing import BadToken, derive_key, seal, unseal
 from coach.storage.models import Escalation, Notification, as_utc
 
-KEY_LABEL = b"coach/acknowledge-link/v1"
+KEY_LABEL = "coach/acknowledge-link/v1"
 ACK_PATH = "/ack"
 ALERT_PATH = "/alerts/{escalation_id}"
 
@@ -64,23 +61,11 @@ class LinkResult:
     claim: AckClaim | None = None
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _key(secret: str | None) -> bytes:
     root = secret if secret is not None else get_settings().secret_key
     if not root:
         raise RuntimeError("COACH_SECRET_KEY is not set: cannot sign acknowledge links")
-    return hmac.new(root.encode("utf-8"), KEY_LABEL, hashlib.sha256).digest()
-
-
-def _mac(body: str, secret: str | None) -> str:
-    return _b64(hmac.new(_key(secret), body.encode("ascii"), hashlib.sha256).digest())
+    return derive_key(root, KEY_LABEL)
 
 
 def default_ttl() -> timedelta:
@@ -108,8 +93,7 @@ def make_token(
         "r": recipient,
         "x": int(expires_at.timestamp()),
     }
-    body = _b64(json.dumps(claim, separators=(",", ":")).encode("utf-8"))
-    return f"{body}.{_mac(body, secret)}"
+    return seal(_key(secret), claim)
 
 
 def token_for(notification: Notification, *, secret: str | None = None) -> tuple[str, datetime]:
@@ -130,24 +114,17 @@ def token_for(notification: Notification, *, secret: str | None = None) -> tuple
 
 def verify_token(token: str, *, now: datetime | None = None, secret: str | None = None) -> AckClaim:
     """The claim inside `token`; raises InvalidToken or ExpiredToken."""
-    body, _, signature = (token or "").strip().partition(".")
-    if not body or not signature:
-        raise InvalidToken("malformed token")
     try:
-        expected = _mac(body, secret)
-    except UnicodeEncodeError as exc:
-        raise InvalidToken("malformed token") from exc
-    if not hmac.compare_digest(expected, signature):
-        raise InvalidToken("bad signature")
-    try:
-        claim = json.loads(_unb64(body))
+        claim = unseal(_key(secret), token)
         result = AckClaim(
             notification_id=int(claim["n"]),
             escalation_id=int(claim["e"]),
             recipient=str(claim["r"]),
             expires_at=datetime.fromtimestamp(int(claim["x"]), tz=timezone.utc),
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except BadToken as exc:
+        raise InvalidToken(str(exc)) from exc
+    except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
         raise InvalidToken("malformed claim") from exc
     if (now or datetime.now(timezone.utc)) >= result.expires_at:
         raise ExpiredToken(result.escalation_id)

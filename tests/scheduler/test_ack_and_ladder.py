@@ -68,7 +68,7 @@ def test_token_roundtrip_expiry_and_forgery() -> None:
 def test_no_other_key_holder_can_mint_links(monkeypatch: pytest.MonkeyPatch) -> None:
     """Links are signed with a key derived for them alone: neither the root secret used as a
     plain HMAC key nor the webhook signing key produces a valid token."""
-    from coach.escalation.links import _b64
+    from coach.signing import b64 as _b64
 
     now = datetime(2026, 7, 1, tzinfo=UTC)
     genuine = make_token(1, 1, "therapist:1", now + timedelta(hours=1))
