@@ -56,6 +56,11 @@ def _policy() -> dict[str, Any]:
     return load_content("channels")
 
 
+def _refusal(key: str, status: int) -> JSONResponse:
+    """A refusal the page shows the patient, worded in content/channels.yml."""
+    return JSONResponse({"message": _policy()["webchat"]["errors"][key]}, status)
+
+
 def _retake(code: str) -> str:
     messages = load_config().messages["retake"]
     return str(messages.get(code) or messages["corrupt"]).strip()
@@ -142,7 +147,7 @@ def new_session(request: Request) -> Response:
     """A new anonymous web chat sender and its token (it joins with an invite code)."""
     address = request.client.host if request.client else "unknown"
     if not _sessions.allow(address):
-        return JSONResponse({"message": "Too many new chats from here. Try again later."}, 429)
+        return _refusal("too_many_chats", 429)
     sender = make_sender_id(WEBCHAT, uuid.uuid4().hex)
     ttl = float(_policy()["webchat"]["token_ttl_days"]) * SECONDS_PER_DAY
     return JSONResponse({"token": sign(WEBCHAT_PURPOSE, sender, ttl)})
@@ -201,7 +206,7 @@ async def inbox(request: Request) -> Response:
     """Shows the prompts waiting for this patient (the page calls it once its socket is open)."""
     sender = _web_sender(request)
     if sender is None:
-        return JSONResponse({"message": "This chat link is not valid."}, 401)
+        return _refusal("invalid_chat_link", 401)
     shown = await run_in_threadpool(_show_queued_prompts, sender)
     return JSONResponse({"prompted": shown})
 
@@ -234,9 +239,9 @@ async def upload_clip(request: Request, background: BackgroundTasks) -> Response
     """A clip recorded on the page; the coach answers in the chat once it has looked at it."""
     sender = _web_sender(request)
     if sender is None:
-        return JSONResponse({"message": "This chat link is not valid."}, 401)
+        return _refusal("invalid_chat_link", 401)
     if await run_in_threadpool(_identity, WEBCHAT, sender) is None:
-        return JSONResponse({"message": "Please join with your invite code first."}, 403)
+        return _refusal("join_first", 403)
     try:
         clip_id = await _receive(request)
     except MediaRejected as rejected:
@@ -275,9 +280,9 @@ async def upload_link_clip(request: Request, background: BackgroundTasks) -> Res
     try:
         link_id, patient_id, sender = await run_in_threadpool(_check_link, token)
     except LinkUsed:
-        return JSONResponse({"message": "This link has been used or has expired."}, 410)
+        return _refusal("link_used_or_expired", 410)
     except InvalidToken:
-        return JSONResponse({"message": "This link is not valid."}, 401)
+        return _refusal("invalid_link", 401)
     try:
         clip_id = await _receive(request)
     except MediaRejected as rejected:
