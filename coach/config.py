@@ -20,6 +20,7 @@
 | CLINIC_DUTY_EMAIL | (empty) | the clinic's duty inbox: red flags with no therapist, spool alerts |
 | CLINIC_BACKUP_EMAIL | (empty) | clinic's backup contact: ladder top step, dead-letter alerts |
 | SPOOL_DIR | $COACH_HOME/var/spool | red-flag spool; on a volume every process shares |
+| TRACKER_CACHE_SIZE | 1000 | conversations Rasa keeps in memory, checked each message; 0 = off |
 
 In production (`COACH_ENV=production`) the scheduler, the portal and the action server refuse to
 start unless COACH_SECRET_KEY and CLINIC_DUTY_EMAIL are set and WEBHOOK_SIGNING_SECRET (when set)

@@ -24,6 +24,8 @@ async def erase_conversations(agent: Any, sender_ids: list[str]) -> int:
     erased = 0
     for sender_id in sender_ids:
         async with agent.lock_store.lock(sender_id):
+            if hasattr(store, "forget"):
+                store.forget(sender_id)  # CachedSQLTrackerStore: not in memory either
             if isinstance(store, SQLTrackerStore):
                 with store.session_scope() as session:
                     session.query(store.SQLEvent).filter(

@@ -34,7 +34,7 @@ ENDPOINTS = """\
 action_endpoint:
   url: http://127.0.0.1:{actions_port}/webhook
 tracker_store:
-  type: SQL
+  type: coach.rasa_components.tracker_store.CachedSQLTrackerStore
   dialect: postgresql
   url: 127.0.0.1
   port: {pg_port}

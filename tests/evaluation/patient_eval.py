@@ -7,6 +7,7 @@ support, model-only confirming questions). Writes results/patient_eval/report.{j
 non-zero when a threshold in thresholds.yml is missed. Usage:
 
     python -m tests.evaluation.patient_eval [--predictions DIR] [--rasa-python PATH]
+        [--sentences FILE --out DIR]   (another labelled set, e.g. a fresh one written unseen)
 """
 
 from __future__ import annotations
@@ -60,12 +61,13 @@ def rule_kinds(sentences: list[dict[str, Any]]) -> list[list[str]]:
     return [[f.kind for f in detect_red_flags(s["text"])] for s in sentences]
 
 
-def rasa_env_rule_kinds(rasa_python: Path) -> list[list[str]]:
+def rasa_env_rule_kinds(rasa_python: Path, sentences_path: Path = SENTENCES) -> list[list[str]]:
     """The same, computed by the Rasa environment (spaCy 3.4) in a subprocess."""
     code = (
         "import json\n"
+        "from pathlib import Path\n"
         "from tests.evaluation.patient_eval import load_sentences, rule_kinds\n"
-        "print(json.dumps(rule_kinds(load_sentences())))\n"
+        f"print(json.dumps(rule_kinds(load_sentences(Path({str(sentences_path)!r})))))\n"
     )
     result = subprocess.run(
         [str(rasa_python), "-c", code],
@@ -235,25 +237,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--predictions", type=Path, help="rasa test nlu output folder")
     parser.add_argument("--rasa-python", type=Path, help="also run the rules in the Rasa env")
+    parser.add_argument("--sentences", type=Path, default=SENTENCES, help="the labelled set")
+    parser.add_argument("--out", type=Path, default=OUT, help="report folder")
     args = parser.parse_args(argv)
-    sentences = load_sentences()
+    sentences = load_sentences(args.sentences)
     kinds = rule_kinds(sentences)
     report: dict[str, Any] = {"sentences": len(sentences)}
     report.update(rule_metrics(sentences, kinds))
     report.update(symptom_metrics(sentences))
     report.update(language_metrics(sentences))
     if args.rasa_python:
-        other = rasa_env_rule_kinds(args.rasa_python)
+        other = rasa_env_rule_kinds(args.rasa_python, args.sentences.resolve())
         report["rasa_env_differs"] = [
             s["text"] for s, a, b in zip(sentences, kinds, other, strict=True) if a != b
         ]
     if args.predictions:
         report.update(nlu_metrics(sentences, kinds, load_predictions(args.predictions)))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     text = summary(report)
-    (OUT / "report.txt").write_text(text + "\n")
-    print("Patient-voice evaluation (results/patient_eval/report.txt):")
+    (args.out / "report.txt").write_text(text + "\n")
+    print(f"Patient-voice evaluation ({args.out / 'report.txt'}):")
     print(text)
     failures = check(report, yaml.safe_load(THRESHOLDS.read_text()))
     for failure in failures:
