@@ -87,6 +87,7 @@ test: install train lint validate
 	scripts/conversation_tests.sh
 	scripts/nlu_eval.sh
 	scripts/patient_eval.sh
+	scripts/patient_eval.sh tests/evaluation/patient_sentences_unseen.yml results/patient_eval_unseen
 	$(APP) -m pytest -q tests
 
 bench: install train

@@ -37,13 +37,28 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": 
 _BARE_CONTRACTIONS = re.compile(
     r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|must|need|ca|wo|ai)nt\b"
 )
-_BARE_WORDS = {
+_BARE_WORDS = {  # and the commonest text-speak for them
     "im": "i'm",
     "ive": "i've",
     "idk": "i don't know",
     "dunno": "don't know",
+    "cnt": "can't",
+    "cudnt": "couldn't",
+    "wnt": "won't",
+    "dnt": "don't",
+    "wudnt": "wouldn't",
+    "cud": "could",
+    "wud": "would",
+    "b": "be",
+    "u": "you",
+    "wrk": "work",
+    "wrks": "works",
+    "wrking": "working",
 }
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
+# Voice typing writes "eye" as "I": "my I is sore", "left I waters". After a possessive or a
+# side, "I" can only be the eye.
+_EYE_AS_I = re.compile(r"\b(my|the|left|right|bad|good|weak|affected|his|her) i\b(?!')")
 
 
 @dataclass(frozen=True)
@@ -61,7 +76,8 @@ def normalise(text: str) -> str:
     """Lower case, straight apostrophes, apostrophes restored in contractions, single spaces."""
     text = re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).lower()).strip()
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
-    return _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
+    text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
+    return _EYE_AS_I.sub(lambda m: f"{m.group(1)} eye", text)
 
 
 def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
@@ -81,6 +97,15 @@ def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
             "termination": list(spec.get("termination") or termination),
         }
     return sets
+
+
+@lru_cache(maxsize=4)
+def happening_now(content_dir: Path) -> re.Pattern[str] | None:
+    """Words saying a finding is happening now (someone else's finding still counts then)."""
+    with open(content_dir / "context.yml", encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    pattern = raw["contexts"]["other_experiencer"].get("happening_now")
+    return re.compile(pattern) if pattern else None
 
 
 @lru_cache(maxsize=4)

@@ -2,7 +2,8 @@
 
 Rules from `symptoms.yml` (the configured content folder) propose findings; the context layer
 (negspacy, `coach.nlp.context`) decides whether each is negated, hypothetical, historical or
-someone else's. Side and trigger are the nearest side / trigger words in the same clause.
+someone else's. Side and trigger are the nearest side / trigger words in the same clause (the
+side, else the only side the message names).
 """
 
 from __future__ import annotations
@@ -85,13 +86,20 @@ def _nearest(
     return best
 
 
+def _only_side_named(text: str, vocabulary: _Vocabulary) -> str | None:
+    """The side a message names, when it names exactly one ("... every time. left side")."""
+    named = {side for side, pattern in vocabulary.sides if pattern.search(text)}
+    return named.pop() if len(named) == 1 else None
+
+
 def _side(text: str, hit: Hit, vocabulary: _Vocabulary, affected_side: str | None) -> str | None:
+    """The side nearest the finding in its clause, else the one side the message names."""
     side, distance = _nearest(text, hit, vocabulary.sides)
     if affected_side:
         relative, relative_distance = _nearest(text, hit, (("affected", vocabulary.affected),))
         if relative and relative_distance < distance:
             return affected_side
-    return side
+    return side or _only_side_named(text, vocabulary)
 
 
 def extract_symptoms(

@@ -46,6 +46,8 @@ MOOD_OVERRIDABLE = {
     "help",
     "thank",
     "goodbye",
+    "restart_form",  # "cried in the car park again": not a request to restart
+    "change_reminder_time",  # "mood 3. cried at 5 pm at the shop": not a new reminder time
     RED_FLAG_INTENT,
 }
 

@@ -72,6 +72,36 @@ FLAGGED += [
     ("I can't do this anymore", "self_harm"),
 ]
 
+# Families found missing on a fresh, independently written set (each phrased here anew):
+# a finding that is itself a negation is not undone by "anymore"; sudden sight loss and double
+# vision are stroke signs (BE FAST); aphasia as one word for another or nonsense; sudden
+# confusion; eye pain on blinking; indirect self-harm (means, farewells, not being around).
+FLAGGED += [
+    ("my eye won't close anymore", "eye_at_risk"),
+    ("I can't lift my arm anymore", "stroke"),
+    ("i cant hear out of my left ear anymore", "other_cause"),
+    ("seeing two of everything since this morning", "stroke"),
+    ("my sight went black for a minute in my right eye", "stroke"),
+    ("I keep calling the remote the kettle when I mean remote", "stroke"),
+    ("my husband says I was talking gibberish at breakfast", "stroke"),
+    ("all of a sudden I felt really confused", "stroke"),
+    ("something blew into my eye and I can't get it out", "eye_at_risk"),
+    ("it stings when I blink", "eye_at_risk"),
+    ("my peepers are on fire", "eye_at_risk"),
+    ("both of my eyes are drooping now", "other_cause"),
+    ("I've been stockpiling my sleeping pills", "self_harm"),
+    ("wnt b around much longer tbh", "self_harm"),
+    ("I wish I could just stop existing", "self_harm"),
+    ("I sat on the bridge for ages last night", "self_harm"),
+    ("gave away all my things this week", "self_harm"),
+    ("my family would be better off without me", "self_harm"),
+    # carers writing about the patient: someone else's sign counts when it is happening now
+    ("my mum keeps getting her words wrong since lunch", "stroke"),
+    ("dad is slumping to one side in his chair right now", "stroke"),
+    ("my husband's eye looks cloudy today and he can't read with it", "eye_at_risk"),
+    ("she told me tonight she wants to die", "self_harm"),
+]
+
 NOT_FLAGGED = [
     "I can't stand the tape at night",
     "the eye drops sting",
@@ -93,6 +123,20 @@ NOT_FLAGGED = [
     "feeling good today, 8 out of 10",
     "my left eye narrows when I eat",
     "",
+    "I won't be around tomorrow for the check-in",
+    "i won't be here next week, on holiday",
+    "what does double vision mean?",
+    "is bell's palsy the same thing as a stroke?",
+    "I thought it was a stroke when it started, it wasn't",
+    "I was cutting bread with a knife",
+    "stopped existing on social media for a while lol",
+    "sorted my stuff out for the move, thanks for everything!",
+    # someone else's past illness; a test that ruled a stroke out; a leaflet's list
+    "my uncle's speech was slurred after his stroke years back",
+    "my friend's arm went weak before her stroke so I know the signs",
+    "they did a scan to rule out a stroke, all clear",
+    "the leaflet says rash near the ear is a warning sign",
+    "I was dead on my feet after the wedding",
 ]
 
 

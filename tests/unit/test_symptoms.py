@@ -52,3 +52,25 @@ def test_tearing_when_eating_is_an_early_sign() -> None:
 def test_nothing_in_plain_text() -> None:
     assert extract_symptoms("feeling fine, did my exercises") == []
     assert extract_symptoms("") == []
+
+
+def test_co_movements_in_other_words() -> None:
+    """Words found missing on a fresh, independently written set, phrased here anew."""
+    cases = {
+        "my right eyelid drops when I chew": ("eye_narrowing", "right"),
+        "saying 'ooo' makes my eye squint": ("eye_narrowing", None),
+        "my lip flicks up when I blink": ("mouth_moves_on_blink", None),
+        "my left eye leaks at dinner": ("tearing_when_eating", "left"),
+        "my face feels like a mask in the mornings": ("tightness", None),
+        "my peepers go small when I laugh": ("eye_narrowing", None),
+    }
+    for text, (sign, side) in cases.items():
+        found = [(s.symptom, s.side) for s in early_sign_findings(extract_symptoms(text))]
+        assert (sign, side) in found, (text, found)
+
+
+def test_side_named_elsewhere_in_the_message() -> None:
+    [finding] = early_sign_findings(extract_symptoms("my eye narrows when I smile. the left one"))
+    assert finding.side == "left"
+    both = early_sign_findings(extract_symptoms("my eye narrows when I smile. left or right?"))
+    assert [s.side for s in both] == [None]  # two sides named: not guessed

@@ -1,0 +1,42 @@
+"""Low mood in the words patients use (coach/content/mood.yml), and what is not low mood."""
+
+import pytest
+
+from coach.nlp.mood import expresses_low_mood
+
+LOW = [
+    "I feel so low today",
+    "so lonely since this started",
+    "anxious all day about my face",
+    "mood 2/10 honestly",
+    "flat.",
+    "no motivation for anything lately",
+    "I've had my camera off at work for weeks",
+    "haven't left the house since Tuesday",
+    "skipped the wedding because I couldn't face people staring at me",
+    "it's a stranger looking back in the mirror",
+    "who is ever going to want to kiss me now",
+    "keep snapping at my kids, I hate feeling like this",
+    "awful day, don't want to talk about it",
+    "my wife has been really low since it started",
+    "everything feels so heavy lately",
+]
+NOT_LOW = [
+    "my face feels a bit tight today",
+    "meh",
+    "I nearly died of embarrassment when my eye shut in the meeting",
+    "not lonely at all, my family are great",
+    "mood 8/10",
+    "my mum was lonely after her stroke years ago",
+    "the camera on my phone is broken",
+]
+
+
+@pytest.mark.parametrize("text", LOW)
+def test_low_mood_is_heard(text: str) -> None:
+    assert expresses_low_mood(text)
+
+
+@pytest.mark.parametrize("text", NOT_LOW)
+def test_not_low_mood(text: str) -> None:
+    assert not expresses_low_mood(text)
