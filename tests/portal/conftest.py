@@ -185,9 +185,14 @@ def portal_server(shared_world: World) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (no browser download)."""
+    """Debian's Chromium driven by Playwright (no browser download).
+
+    Package scope, not session: while Playwright's sync API is open it keeps an asyncio loop
+    running in this thread, so tests run after the portal's (`asyncio.run` in tests/escalation)
+    would fail with "cannot be called from a running event loop". It closes with tests/portal.
+    """
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
