@@ -54,11 +54,18 @@ _BARE_WORDS = {  # and the commonest text-speak for them
     "wrk": "work",
     "wrks": "works",
     "wrking": "working",
+    "cannae": "can't",
+    "canny": "can't",
+    "dinnae": "don't",
+    "dae": "do",
+    "mooth": "mouth",
+    "rite": "right",
 }
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
 # Voice typing writes "eye" as "I": "my I is sore", "left I waters". After a possessive or a
 # side, "I" can only be the eye.
-_EYE_AS_I = re.compile(r"\b(my|the|left|right|bad|good|weak|affected|his|her) i\b(?!')")
+_EYE_AS_I = re.compile(r"\b(my|the|left|right|write|bad|good|weak|affected|his|her) i\b(?!')")
+_EYES_AS_ICE = re.compile(r"\b(close|shut|closing|shutting|rub|rubbing) my ice\b")
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).lower()).strip()
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
     text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
-    return _EYE_AS_I.sub(lambda m: f"{m.group(1)} eye", text)
+    text = _EYES_AS_ICE.sub(lambda m: f"{m.group(1)} my eyes", text)
+    return _EYE_AS_I.sub(lambda m: f"{'right' if m.group(1) == 'write' else m.group(1)} eye", text)
 
 
 def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:

@@ -100,6 +100,15 @@ FLAGGED += [
     ("dad is slumping to one side in his chair right now", "stroke"),
     ("my husband's eye looks cloudy today and he can't read with it", "eye_at_risk"),
     ("she told me tonight she wants to die", "self_harm"),
+    ("he can still lift both his eyebrows but his mouth has dropped since lunch", "stroke"),
+    ("the words just weren't there when I tried to talk", "stroke"),
+    ("the right side of my body feels weird", "stroke"),
+    ("can't read the clock with my left eye anymore", "eye_at_risk"),
+    ("my rite I is sore and sticky", "eye_at_risk"),
+    ("the tablets are lined up on my bedside table", "self_harm"),
+    ("I cut my wrist last night", "self_harm"),
+    ("wish I could fall asleep and just never wake up", "self_harm"),
+    ("cannae cope, been looking at the rope again", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -137,6 +146,9 @@ NOT_FLAGGED = [
     "they did a scan to rule out a stroke, all clear",
     "the leaflet says rash near the ear is a warning sign",
     "I was dead on my feet after the wedding",
+    "back in March my eye was red but it's all healed now",
+    "is it true the palsy can come back?",
+    "my eye wouldn't close the first fortnight, should I still be taping?",
 ]
 
 
