@@ -109,6 +109,15 @@ FLAGGED += [
     ("I cut my wrist last night", "self_harm"),
     ("wish I could fall asleep and just never wake up", "self_harm"),
     ("cannae cope, been looking at the rope again", "self_harm"),
+    ("my arm went funny out of nowhere and I dropped my tea", "stroke"),
+    ("felt really muddled all of a sudden at work", "stroke"),
+    ("headache hit me like a hammer on the back of my head", "stroke"),
+    ("she couldn't tell me what day it was this afternoon", "stroke"),
+    ("everything's doubled since lunch", "stroke"),
+    ("like looking through frosted glass out of my left eye, and not from the gel", "eye_at_risk"),
+    ("my ear sounds like someone turned the volume down", "other_cause"),
+    ("I've stockpiled my painkillers", "self_harm"),
+    ("they'd all be better off without me around", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -149,6 +158,9 @@ NOT_FLAGGED = [
     "back in March my eye was red but it's all healed now",
     "is it true the palsy can come back?",
     "my eye wouldn't close the first fortnight, should I still be taping?",
+    "I can't see the point of the taping, does it help?",
+    "my legs felt wobbly after the gym this morning",
+    "can you catch Ramsay Hunt off someone with shingles?",
 ]
 
 
