@@ -62,6 +62,10 @@ _BARE_WORDS = {  # and the commonest text-speak for them
     "rite": "right",
 }
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
+# Checklist answers: "red eye? no. pain? nope" reads as "no red eye. no pain".
+_ASKED_AND_DENIED = re.compile(
+    r"\b((?:[a-z']+ ){0,2}[a-z']+)\? ?(?:no|nope|none|nah|nil)\b(?! idea| clue)"
+)
 # Voice typing writes "eye" as "I": "my I is sore", "left I waters". After a possessive or a
 # side, "I" can only be the eye.
 _EYE_AS_I = re.compile(r"\b(my|the|left|right|write|bad|good|weak|affected|his|her) i\b(?!')")
@@ -84,6 +88,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).lower()).strip()
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
     text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
+    text = _ASKED_AND_DENIED.sub(lambda m: f"no {m.group(1)}.", text)
     text = _EYES_AS_ICE.sub(lambda m: f"{m.group(1)} my eyes", text)
     return _EYE_AS_I.sub(lambda m: f"{'right' if m.group(1) == 'write' else m.group(1)} eye", text)
 

@@ -118,6 +118,12 @@ FLAGGED += [
     ("my ear sounds like someone turned the volume down", "other_cause"),
     ("I've stockpiled my painkillers", "self_harm"),
     ("they'd all be better off without me around", "self_harm"),
+    ("my wife can't get her arm into her sleeve, it just flops, since tea", "stroke"),
+    ("my right side was the good one. now that corner of my mouth is hanging", "stroke"),
+    ("dad keeps asking me what time it is, over and over, since lunch", "stroke"),
+    ("a dark curtain came down over my right eye", "stroke"),
+    ("I'm done. I've made up my mind", "self_harm"),
+    ("nobody would notice if I disappeared, thinking of making sure of it", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -161,6 +167,9 @@ NOT_FLAGGED = [
     "I can't see the point of the taping, does it help?",
     "my legs felt wobbly after the gym this morning",
     "can you catch Ramsay Hunt off someone with shingles?",
+    "red eye? no. pain? nope. vision fine",
+    "vision's blurry after the bedtime gel but clears by the morning",
+    "I can't see the point of the 7pm reminder, can we move it?",
 ]
 
 
