@@ -124,6 +124,11 @@ FLAGGED += [
     ("a dark curtain came down over my right eye", "stroke"),
     ("I'm done. I've made up my mind", "self_harm"),
     ("nobody would notice if I disappeared, thinking of making sure of it", "self_harm"),
+    ("my wife is talking like she's had a few drinks and she's had none", "stroke"),
+    ("the side that was fine has gone slack this afternoon", "stroke"),
+    ("feels like there's sand in it, my bad eye, and it's getting worse", "eye_at_risk"),
+    ("I googled how high the multistorey is", "self_harm"),
+    ("I keep thinking about taking the whole box at once", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -170,6 +175,8 @@ NOT_FLAGGED = [
     "red eye? no. pain? nope. vision fine",
     "vision's blurry after the bedtime gel but clears by the morning",
     "I can't see the point of the 7pm reminder, can we move it?",
+    "my eye streams when I eat, had a sandwich and kept dabbing it",
+    "my aunt had shingles and her ear was covered in blisters back then",
 ]
 
 
