@@ -113,19 +113,23 @@ def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
 
 
 @lru_cache(maxsize=4)
+def _context_file(content_dir: Path) -> dict[str, Any]:
+    """The reviewed context triggers (`context.yml`), read once per content folder."""
+    with open(content_dir / "context.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=4)
 def happening_now(content_dir: Path) -> re.Pattern[str] | None:
     """Words saying a finding is happening now (someone else's finding still counts then)."""
-    with open(content_dir / "context.yml", encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
-    pattern = raw["contexts"]["other_experiencer"].get("happening_now")
+    pattern = _context_file(content_dir)["contexts"]["other_experiencer"].get("happening_now")
     return re.compile(pattern) if pattern else None
 
 
 @lru_cache(maxsize=4)
 def context_pipeline(content_dir: Path) -> Language:
     """Blank English pipeline: sentence splitter, then one negspacy component per context."""
-    with open(content_dir / "context.yml", encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    raw = _context_file(content_dir)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     for name, termset in _termsets(raw).items():

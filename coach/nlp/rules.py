@@ -21,14 +21,11 @@ from coach.nlp.context import assign_contexts, happening_now, make_doc
 MAX_CANDIDATES_PER_RULE = 50  # bounds the work on a pathological message; any one hit suffices
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _CLAUSE_BREAK = re.compile(r"[.!?\n;]|\b(?:but|however|although|though|whereas)\b")
+# Someone else's finding counts when its sentence says it is happening now (a carer writing),
+# unless another context (negated, historical ...) is there too.
+_SOMEONE_ELSE_ONLY = frozenset({"other_experiencer"})
 # A finding that is itself a negation ("can't hear", "won't close", "no feeling") is not undone
 # by a negation trigger around it: "I can't hear anymore" is worse, not better.
-# Contexts that cancel a finding; `other_experiencer` alone is overruled by "happening now".
-_CANCELLING = frozenset(
-    {"negated", "hypothetical", "historical", "other_experiencer", "resolved"}
-    | {"care_question", "expected_cause"}
-)
-_SOMEONE_ELSE_ONLY = frozenset({"other_experiencer"})
 _SELF_NEGATED = re.compile(
     r"(?:can't|cannot|can not|couldn't|won't|will not|wouldn't|doesn't|does not|didn't|"
     r"did not|isn't|aren't|wasn't|weren't|don't|do not|not|never|unable to|no)\b"
@@ -177,12 +174,8 @@ def apply_rules(
             context = contexts.get((label, start, end), frozenset())
             if "negated" in context and _SELF_NEGATED.match(clean, start):
                 context = context - {"negated"}
-            if (
-                now is not None
-                and context & _CANCELLING == _SOMEONE_ELSE_ONLY
-                and now.search(clean, low, high)
-            ):
-                context = context - _SOMEONE_ELSE_ONLY  # a carer writing about the patient
+            if context == _SOMEONE_ELSE_ONLY and now is not None and now.search(clean, low, high):
+                context = frozenset()  # a carer writing about the patient
             suppressed = bool(context & rule.suppressed_by)
             hits.append(Hit(label, start, end, context, suppressed))
             if not suppressed:
