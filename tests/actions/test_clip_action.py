@@ -70,18 +70,12 @@ async def test_first_good_clip_becomes_the_baseline(
 
 
 async def test_synkinesis_clip_is_escalated(clinic, dispatcher, domain, protocol_clip_files):
-    healthy = _received(protocol_clip_files["healthy"])
-    sick = _received(protocol_clip_files["synkinesis"])
-    try:
-        replies = []
-        for clip_id in (healthy, sick):
-            before = len(dispatcher.messages)
-            await ActionAnalyzeClip().run(
-                dispatcher, _clip_tracker(clinic.sender_id, clip_id), domain
-            )
-            replies.append([m.get("text") or "" for m in dispatcher.messages[before:]])
-    finally:
-        clip_runner().shutdown()
+    replies = await _send_clips(
+        clinic,
+        dispatcher,
+        domain,
+        [protocol_clip_files["healthy"], protocol_clip_files["synkinesis"]],
+    )
     assert all(replies) and not any(REVIEW_PROMISE in text for text in replies[0])
     assert REVIEW_PROMISE in replies[1][0]  # the sign comes first, with the review promise
     with transaction(clinic.url) as session:
