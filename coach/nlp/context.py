@@ -60,8 +60,22 @@ _BARE_WORDS = {  # and the commonest text-speak for them
     "dae": "do",
     "mooth": "mouth",
     "rite": "right",
+    "whats": "what's",
+    "thats": "that's",
+    "theres": "there's",
+    "speach": "speech",
+    "spech": "speech",
+    "slured": "slurred",
+    "slurr": "slur",
+    "blury": "blurry",
+    "vission": "vision",
+    "numbe": "numb",
 }
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
+# "id rather", "id never": "i'd" (an ID card is never followed by these words)
+_ID_AS_I_WOULD = re.compile(
+    r"\bid (?=(?:rather|sooner|prefer|never|just|love|like|hate|be|have|do|go|say|better)\b)"
+)
 # Checklist answers: "red eye? no. pain? nope" reads as "no red eye. no pain".
 _ASKED_AND_DENIED = re.compile(
     r"\b((?:[a-z']+ ){0,2}[a-z']+)\? ?(?:no|nope|none|nah|nil)\b(?! idea| clue)"
@@ -88,6 +102,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).lower()).strip()
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
     text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
+    text = _ID_AS_I_WOULD.sub("i'd ", text)
     text = _ASKED_AND_DENIED.sub(lambda m: f"no {m.group(1)}.", text)
     text = _EYES_AS_ICE.sub(lambda m: f"{m.group(1)} my eyes", text)
     return _EYE_AS_I.sub(lambda m: f"{'right' if m.group(1) == 'write' else m.group(1)} eye", text)
@@ -117,6 +132,12 @@ def _context_file(content_dir: Path) -> dict[str, Any]:
     """The reviewed context triggers (`context.yml`), read once per content folder."""
     with open(content_dir / "context.yml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=4)
+def filler_words(content_dir: Path) -> tuple[str, ...]:
+    """Words that may sit between any two words of a rule without changing what it means."""
+    return tuple(_context_file(content_dir).get("fillers") or ())
 
 
 @lru_cache(maxsize=4)

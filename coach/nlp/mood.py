@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from coach.config import get_settings
-from coach.nlp.context import normalise
+from coach.nlp.context import filler_words, normalise
 from coach.nlp.rules import Rule, apply_rules, compile_rules
 
 
@@ -19,7 +19,9 @@ def _rules(content_dir: Path) -> tuple[tuple[str, Rule], ...]:
     return tuple(
         (name, rule)
         for name, spec in raw["moods"].items()
-        for rule in compile_rules({"suppressed_by": raw.get("suppressed_by"), **spec}, raw)
+        for rule in compile_rules(
+            {"suppressed_by": raw.get("suppressed_by"), **spec}, raw, filler_words(content_dir)
+        )
     )
 
 

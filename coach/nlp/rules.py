@@ -44,15 +44,55 @@ class Rule:
     requires: re.Pattern[str] | None = None
 
 
-def expand(pattern: str, macros: dict[str, str]) -> re.Pattern[str]:
-    """Compile `pattern` with its `<NAME>` macros expanded."""
+def allow_fillers(pattern: str, fillers: tuple[str, ...]) -> str:
+    """`pattern` with filler words ("just", "really" ...) allowed at each of its literal spaces.
+
+    "better off if i wasn't here" then also matches "better off if i just wasn't here". Spaces
+    inside a character class, a lookbehind (fixed width) or before a quantifier are left alone.
+    """
+    if not fillers:
+        return pattern
+    gap = "(?: (?:" + "|".join(re.escape(word) for word in fillers) + r")\b)* "
+    out: list[str] = []
+    in_class, depth, lookbehinds, i = False, 0, [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+            if pattern.startswith(("(?<=", "(?<!"), i):
+                lookbehinds.append(depth)
+        elif char == ")":
+            if lookbehinds and lookbehinds[-1] == depth:
+                lookbehinds.pop()
+            depth -= 1
+        elif char == " " and not lookbehinds and pattern[i + 1 : i + 2] not in ("?", "*", "+", "{"):
+            out.append(gap)
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def expand(pattern: str, macros: dict[str, str], fillers: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """Compile `pattern` with its `<NAME>` macros expanded (and `fillers` allowed at spaces)."""
     for name, value in macros.items():
         pattern = pattern.replace(f"<{name}>", value)
-    return re.compile(pattern)
+    return re.compile(allow_fillers(pattern, fillers))
 
 
-def compile_rules(spec: dict[str, Any], raw: dict[str, Any]) -> tuple[Rule, ...]:
-    """The `near` and `patterns` rules of one entry of a rules file."""
+def compile_rules(
+    spec: dict[str, Any], raw: dict[str, Any], fillers: tuple[str, ...] = ()
+) -> tuple[Rule, ...]:
+    """The `near` and `patterns` rules of one entry of a rules file (`fillers`: see expand)."""
     macros = raw.get("macros") or {}
     default = frozenset(spec.get("suppressed_by") or [])
 
@@ -62,8 +102,8 @@ def compile_rules(spec: dict[str, Any], raw: dict[str, Any]) -> tuple[Rule, ...]
 
     rules = [
         Rule(
-            regex=expand(near["site"], macros),
-            finding=expand(near["finding"], macros),
+            regex=expand(near["site"], macros, fillers),
+            finding=expand(near["finding"], macros, fillers),
             order=near.get("order", "either"),
             window=int(near.get("window", raw["window"])),
             suppressed_by=frozenset(near.get("suppressed_by", default)),
@@ -75,7 +115,7 @@ def compile_rules(spec: dict[str, Any], raw: dict[str, Any]) -> tuple[Rule, ...]
         entry = entry if isinstance(entry, dict) else {"pattern": entry}
         rules.append(
             Rule(
-                regex=expand(entry["pattern"], macros),
+                regex=expand(entry["pattern"], macros, fillers),
                 finding=None,
                 order="site_first",
                 window=0,

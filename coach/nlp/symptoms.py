@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from coach.config import get_settings
-from coach.nlp.context import normalise
+from coach.nlp.context import filler_words, normalise
 from coach.nlp.rules import Hit, Rule, apply_rules, clause_bounds, compile_rules, expand
 
 VOCABULARY_FILE = "symptoms.yml"
@@ -56,7 +56,9 @@ def _vocabulary(content_dir: Path) -> _Vocabulary:
     rules = tuple(
         (name, rule)
         for name, spec in raw["symptoms"].items()
-        for rule in compile_rules({"suppressed_by": raw.get("suppressed_by"), **spec}, raw)
+        for rule in compile_rules(
+            {"suppressed_by": raw.get("suppressed_by"), **spec}, raw, filler_words(content_dir)
+        )
     )
     return _Vocabulary(
         rules=rules,

@@ -46,6 +46,7 @@ MOOD_OVERRIDABLE = {
     "help",
     "thank",
     "goodbye",
+    "greet",  # "cried again this morning": not a greeting
     "restart_form",  # "cried in the car park again": not a request to restart
     "change_reminder_time",  # "mood 3. cried at 5 pm at the shop": not a new reminder time
     RED_FLAG_INTENT,

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from coach.config import get_settings
-from coach.nlp.context import normalise
+from coach.nlp.context import filler_words, normalise
 from coach.nlp.rules import Rule, apply_rules, compile_rules
 
 RULES_FILE = "red_flags.yml"
@@ -54,7 +54,7 @@ def load_rules(content_dir: Path) -> RuleSet:
     with open(content_dir / RULES_FILE, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     english = tuple(
-        (kind, compile_rules(spec, raw))
+        (kind, compile_rules(spec, raw, filler_words(content_dir)))
         for kind, spec in sorted(raw["flags"].items(), key=lambda item: priority(item[0]))
     )
     # One expression per language, one named group per kind: a single scan per language.

@@ -1,7 +1,10 @@
 """The raw-text rule layer: every CLINICAL.md red flag, phrased the way patients write."""
 
+import re
+
 import pytest
 
+from coach.nlp.rules import allow_fillers
 from coach.triage.red_flags import detect_red_flags
 
 FLAGGED = [
@@ -129,6 +132,41 @@ FLAGGED += [
     ("feels like there's sand in it, my bad eye, and it's getting worse", "eye_at_risk"),
     ("I googled how high the multistorey is", "self_harm"),
     ("I keep thinking about taking the whole box at once", "self_harm"),
+    # filler words between a rule's words ("just", "honestly", "really" ...)
+    ("my kids would be better off if i honestly just wasn't here", "self_harm"),
+    ("I really really don't want to be here", "self_harm"),
+    # not waking up, in any frame; rather be gone; tired of life; how I'd do it; a plan
+    ("some nights I pray I'll go to sleep and not wake up", "self_harm"),
+    ("it'd be easier all round if I didn't wake up one morning", "self_harm"),
+    ("honestly i'd sooner be in the ground than face people like this", "self_harm"),
+    ("he says he's tired of life now", "self_harm"),
+    ("I've even planned how I would do it", "self_harm"),
+    ("Thanks for the tips. I have a plan.", "self_harm"),
+    ("she keeps telling us she's only a burden", "self_harm"),
+    ("dad has put all his passwords in an envelope for me", "self_harm"),
+    ("we found a letter under his pillow saying sorry for everything", "self_harm"),
+    # speech coming out wrong in everyday words; a word that will not come
+    ("my sentences were coming out garbled on the phone earlier", "stroke"),
+    ("my son says I was talking gibberish at dinner", "stroke"),
+    ("I couldn't for the life of me remember the word for spoon", "stroke"),
+    ("she's confused about what year it is", "stroke"),
+    # the palsy on one side, a new droop on the other
+    ("my palsy is on the right, but now the left corner of my mouth is hanging", "stroke"),
+    ("his eyebrows both lift fine but his mouth dropped suddenly an hour ago", "stroke"),
+    # "it" for an eye named in the sentence
+    ("a bit of dust got in my eye at the bus stop and now it's stuck in there", "eye_at_risk"),
+    ("my daughter's bad eye got poked and it's turned really bloodshot", "eye_at_risk"),
+    # the palsy had gone and has come back; both sides
+    (
+        "had Bell's as a teenager and recovered, this week my lip is drooping on that side",
+        "other_cause",
+    ),
+    ("my face was nearly back and now it's gone backwards to square one", "other_cause"),
+    ("neither side of my face moves when I try to grin", "other_cause"),
+    # other languages: third person, not waking up
+    ("mi madre no puede mover el brazo izquierdo", "stroke"),
+    ("Je voudrais dormir et ne plus me réveiller", "self_harm"),
+    ("Ich möchte einfach nicht mehr aufwachen", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -177,6 +215,16 @@ NOT_FLAGGED = [
     "I can't see the point of the 7pm reminder, can we move it?",
     "my eye streams when I eat, had a sandwich and kept dabbing it",
     "my aunt had shingles and her ear was covered in blisters back then",
+    # look-alikes of the families above
+    "I didn't wake up in time for the 8am reminder",
+    "I'd rather be gone by six so I miss the traffic",
+    "I figured out how to do it properly in the mirror today",
+    "I have a plan for my exercises this week: five minutes twice a day",
+    "I can't find the right words to thank you enough",
+    "I'm not confused about what to do, thanks",
+    "my eyebrows both lift fine now and the mouth droop is improving",
+    "could that give me Ramsay Hunt, my husband's shingles?",
+    "my words were slurred for the first few weeks but they're clear now",
 ]
 
 
@@ -228,6 +276,19 @@ def test_other_languages_are_a_safety_net() -> None:
         ("eye_at_risk", "es")
     ]
     assert [f.kind for f in detect_red_flags("Ich will nicht mehr leben")] == ["self_harm"]
+
+
+def test_filler_words_are_allowed_between_the_words_of_a_rule() -> None:
+    fillers = ("just", "really", "kind of")
+    pattern = re.compile(allow_fillers(r"\bif i (?:wasn't|weren't) here\b", fillers))
+    assert pattern.search("if i just really wasn't here")
+    assert pattern.search("if i kind of wasn't here")
+    assert not pattern.search("if i soon wasn't here")
+    # spaces in a character class, a lookbehind, or before a quantifier are left as written
+    assert allow_fillers("[^ ]x", fillers) == "[^ ]x"
+    assert allow_fillers("(?<!on my )feet", fillers) == "(?<!on my )feet"
+    assert allow_fillers("a ?b", fillers) == "a ?b"
+    re.compile(allow_fillers(r"(?<!on my )feet (?:are|is) [a-z]+", fillers))
 
 
 def test_rules_load_from_the_configured_content_folder(tmp_path, monkeypatch) -> None:

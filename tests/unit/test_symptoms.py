@@ -74,3 +74,13 @@ def test_side_named_elsewhere_in_the_message() -> None:
     assert finding.side == "left"
     both = early_sign_findings(extract_symptoms("my eye narrows when I smile. left or right?"))
     assert [s.side for s in both] == [None]  # two sides named: not guessed
+
+
+def test_a_carer_reports_the_patients_sign() -> None:
+    symptoms = early_sign_findings(extract_symptoms("my son's eye streams whenever he sips juice"))
+    assert [s.symptom for s in symptoms] == ["tearing_when_eating"]
+
+
+def test_the_neck_going_hard_is_neck_tightening() -> None:
+    symptoms = extract_symptoms("my neck goes hard under the chin when I shut my eyes")
+    assert "neck_tightening" in [s.symptom for s in early_sign_findings(symptoms)]
