@@ -70,8 +70,34 @@ _BARE_WORDS = {  # and the commonest text-speak for them
     "blury": "blurry",
     "vission": "vision",
     "numbe": "numb",
+    # Scots, Caribbean English: the words that carry a red flag or a negation
+    "oot": "out",
+    "wrang": "wrong",
+    "disnae": "doesn't",
+    "doesnae": "doesn't",
+    "wisnae": "wasn't",
+    "isnae": "isn't",
+    "wouldnae": "wouldn't",
+    "couldnae": "couldn't",
+    "nae": "no",
+    "tae": "to",
+    "masel": "myself",
+    "ah'm": "i'm",
+    "a'm": "i'm",
+    "a've": "i've",
+    "greetin": "crying",
+    "nuh": "not",
+    "waan": "want",
+    "wan": "want",
 }
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
+# Dropped g's ("comin oot", "endin it", "thinkin"), for the verbs the rules are written with.
+_DROPPED_G = re.compile(
+    r"\b(com|say|think|end|chew|go|do|talk|walk|feel|look|try|want|bleed|burn|itch|ring|hurt|"
+    r"slurr|dragg|droop|sagg|twitch|blink|smil|laugh|cry|eat|drink|sleep|wak|gett|tak|mak|los|"
+    r"hear|see|shak|tingl|throbb|sting|stream|water|wast|keep|leav|plann|sav|tell|fall|"
+    r"spinn|mumbl|jumbl|swell)in\b"
+)
 # "id rather", "id never": "i'd" (an ID card is never followed by these words)
 _ID_AS_I_WOULD = re.compile(
     r"\bid (?=(?:rather|sooner|prefer|never|just|love|like|hate|be|have|do|go|say|better)\b)"
@@ -103,6 +129,7 @@ def normalise(text: str) -> str:
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
     text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
     text = _ID_AS_I_WOULD.sub("i'd ", text)
+    text = _DROPPED_G.sub(lambda m: f"{m.group(1)}ing", text)
     text = _ASKED_AND_DENIED.sub(lambda m: f"no {m.group(1)}.", text)
     text = _EYES_AS_ICE.sub(lambda m: f"{m.group(1)} my eyes", text)
     return _EYE_AS_I.sub(lambda m: f"{'right' if m.group(1) == 'write' else m.group(1)} eye", text)

@@ -167,6 +167,29 @@ FLAGGED += [
     ("mi madre no puede mover el brazo izquierdo", "stroke"),
     ("Je voudrais dormir et ne plus me réveiller", "self_harm"),
     ("Ich möchte einfach nicht mehr aufwachen", "self_harm"),
+    # understatement: the veiled ways of saying it
+    ("sat with the blade for ages last night, didn't do anything", "self_harm"),
+    ("honestly the lads at work would manage fine without me", "self_harm"),
+    ("reckon it's time to call time on the whole thing", "self_harm"),
+    ("if it stays like this forever, I've got a plan", "self_harm"),
+    ("I've been hiding my tablets away instead of taking them", "self_harm"),
+    ("she says she's ready to go and be with my late dad", "self_harm"),
+    ("thought about driving off the harbour wall on the way home", "self_harm"),
+    ("the missus reckons I sounded a bit sloshed on the phone, I've not touched a drop", "stroke"),
+    ("couldn't write my own name on the form at the post office", "stroke"),
+    ("I can't see anything on the right side since I stood up", "stroke"),
+    ("my arm's gone to sleep and it won't wake up, an hour now", "stroke"),
+    ("the kitchen tipped sideways and I had to hold onto the worktop", "stroke"),
+    ("got some paint flicked in the eye that won't close, it's stinging", "eye_at_risk"),
+    ("the telly sounds like it's coming through a duvet on my left", "other_cause"),
+    ("both my brows, I can't raise either of them now", "other_cause"),
+    # dialect and dropped g's; mixed languages
+    ("ma words are aw comin oot wrang the noo", "stroke"),
+    ("been thinkin of endin it", "self_harm"),
+    ("mi waan sleep an nuh wake up", "self_harm"),
+    ("tengo ampollas in my ear and it burns", "other_cause"),
+    ("mere papa ka haath kaam nahi kar raha since lunch", "stroke"),
+    ("sach mein jeene ka mann nahi karta", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -225,6 +248,11 @@ NOT_FLAGGED = [
     "my eyebrows both lift fine now and the mouth droop is improving",
     "could that give me Ramsay Hunt, my husband's shingles?",
     "my words were slurred for the first few weeks but they're clear now",
+    "my foot's gone to sleep under the desk",
+    "the kids would be fine without me for one night at my sister's",
+    "I cry in the shower where the kids can't hear",
+    "I've got a plan for my exercises if the tightness stays like this",
+    "my mum is coming to stay, I'm ready to go pick her up",
 ]
 
 
