@@ -21,6 +21,10 @@ from coach.triage.who_was_told import who_was_told
         ("no pain today", None),
         ("yes", None),
         ("my face feels tight", None),
+        # English as it is typed elsewhere is still English
+        ("mi face did feel betta dis week, likkle bit more smile pon di side", None),
+        ("mornin pet, aye the face is a wee bit better", None),
+        ("obrigada, até amanhã", "pt"),
     ],
 )
 def test_language(text: str, language: str | None) -> None:

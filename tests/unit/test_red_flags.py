@@ -190,6 +190,20 @@ FLAGGED += [
     ("tengo ampollas in my ear and it burns", "other_cause"),
     ("mere papa ka haath kaam nahi kar raha since lunch", "stroke"),
     ("sach mein jeene ka mann nahi karta", "self_harm"),
+    # timelines and jargon; English as a second language
+    ("contralateral facial droop since this morning, BP 190/110", "stroke"),
+    (
+        "the left corner of my mouth is sagging now, and it was the right that had the Bell's",
+        "stroke",
+    ),
+    ("I can't close my left eye at all since the weekend", "eye_at_risk"),
+    ("The nurse said keep the eye taped. Today it's crusty and it hurts", "eye_at_risk"),
+    ("I have been saving up my tramadol in a drawer", "self_harm"),
+    ("no reason to live with this face, I am thinking to finish my life", "self_harm"),
+    ("my brother pulled me off the ledge on Friday", "self_harm"),
+    ("my husband said he wishes he had died in the accident instead", "self_harm"),
+    ("my left ear hear nothing since Sunday", "other_cause"),
+    ("the right cheek is flat now as well, the left was the palsy side", "other_cause"),
 ]
 
 NOT_FLAGGED = [
@@ -253,6 +267,10 @@ NOT_FLAGGED = [
     "I cry in the shower where the kids can't hear",
     "I've got a plan for my exercises if the tightness stays like this",
     "my mum is coming to stay, I'm ready to go pick her up",
+    "the dilating drops at the eye test made everything blurry for a while",
+    "my MS tingling in the left foot is the same as always",
+    "I get cold sores on my lip, nowhere near my ear",
+    "talking normally now, just the smile coming back slowly",
 ]
 
 
