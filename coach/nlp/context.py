@@ -26,6 +26,7 @@ from coach.config import get_settings
 CONTEXTS = (
     "negated",
     "hypothetical",
+    "question",
     "historical",
     "other_experiencer",
     "resolved",
@@ -89,6 +90,9 @@ _BARE_WORDS = {  # and the commonest text-speak for them
     "nuh": "not",
     "waan": "want",
     "wan": "want",
+    "wanna": "want to",
+    "gonna": "going to",
+    "rn": "right now",
 }
 _BARE_WORD = re.compile(r"\b(" + "|".join(_BARE_WORDS) + r")\b")
 # Dropped g's ("comin oot", "endin it", "thinkin"), for the verbs the rules are written with.
@@ -171,6 +175,14 @@ def filler_words(content_dir: Path) -> tuple[str, ...]:
 def happening_now(content_dir: Path) -> re.Pattern[str] | None:
     """Words saying a finding is happening now (someone else's finding still counts then)."""
     pattern = _context_file(content_dir)["contexts"]["other_experiencer"].get("happening_now")
+    return re.compile(pattern) if pattern else None
+
+
+@lru_cache(maxsize=4)
+def personal_report(content_dir: Path) -> re.Pattern[str] | None:
+    """Words saying a question is about the person's own body or about now ("is it normal that
+    my arm went numb?"): the question frame then does not cancel the finding."""
+    pattern = _context_file(content_dir)["contexts"]["question"].get("personal_report")
     return re.compile(pattern) if pattern else None
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.config import get_settings
-from coach.nlp.context import assign_contexts, happening_now, make_doc
+from coach.nlp.context import assign_contexts, happening_now, make_doc, personal_report
 
 MAX_CANDIDATES_PER_RULE = 50  # bounds the work on a pathological message; any one hit suffices
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -194,7 +194,11 @@ def apply_rules(
     finding per label is all callers need, and it keeps long messages cheap.
     """
     sentences = Sentences(clean)
-    now = happening_now(content_dir or get_settings().content_dir)
+    folder = content_dir or get_settings().content_dir
+    now = happening_now(folder)
+    # a question about one's own body or about now is a report ("is it normal that my arm ...")
+    own = personal_report(folder)
+    reported = own is not None and own.search(clean) is not None
     proposals: dict[tuple[int, int], list[tuple[str, Rule, int, int]]] = {}
     for label, rule in labelled:
         for start, end in candidates(sentences, rule):
@@ -216,6 +220,8 @@ def apply_rules(
                 context = context - {"negated"}
             if context == _SOMEONE_ELSE_ONLY and now is not None and now.search(clean, low, high):
                 context = frozenset()  # a carer writing about the patient
+            if "question" in context and reported:
+                context = context - {"question"}
             suppressed = bool(context & rule.suppressed_by)
             hits.append(Hit(label, start, end, context, suppressed))
             if not suppressed:

@@ -27,6 +27,10 @@ LOW = [
     "cried in the shower again",
     "nobody rings me these days",
     "scared people will laugh at my smile at the party",
+    "feel like such a letdown to the kids",
+    "grieving the face I had",
+    "😭",
+    "1/10 today",
 ]
 NOT_LOW = [
     "my face feels a bit tight today",

@@ -204,6 +204,18 @@ FLAGGED += [
     ("my husband said he wishes he had died in the accident instead", "self_harm"),
     ("my left ear hear nothing since Sunday", "other_cause"),
     ("the right cheek is flat now as well, the left was the palsy side", "other_cause"),
+    # a question about one's own body, or about now, is a report
+    ("is it normal that my leg has felt like lead since breakfast?", "stroke"),
+    ("what does it mean when your speech goes slurry? mine started an hour ago", "stroke"),
+    ("should I worry that my bad eye has gone cloudy?", "eye_at_risk"),
+    ("is it normal for hearing to go muffled? I can't hear the telly on that side", "other_cause"),
+    # very short replies
+    ("mum cant get her words out rn", "stroke"),
+    ("bit of grit in my bad eye", "eye_at_risk"),
+    ("dont wanna be here anymore", "self_harm"),
+    ("new droop today, eyebrows still lift fine", "stroke"),
+    ("I keep slapping myself when I see the photos", "self_harm"),
+    ("I sat near the edge of the cliff path for an hour", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -271,6 +283,12 @@ NOT_FLAGGED = [
     "my MS tingling in the left foot is the same as always",
     "I get cold sores on my lip, nowhere near my ear",
     "talking normally now, just the smile coming back slowly",
+    # a question about a sign, with nothing of the person's own: still a question
+    "is it normal to get eye pain with Bell's?",
+    "what does double vision mean exactly?",
+    "how would I know if my hearing was going?",
+    "can I wear contact lenses while my eye isn't closing?",
+    "it would be easier to do the exercises in the evening, can we change the time?",
 ]
 
 
