@@ -102,6 +102,23 @@ _DROPPED_G = re.compile(
     r"hear|see|shak|tingl|throbb|sting|stream|water|wast|keep|leav|plann|sav|tell|fall|"
     r"spinn|mumbl|jumbl|swell)in\b"
 )
+# List markers ("1) 4/10 2) no 3) ...", a bullet at the start of a line) end a sentence, so a
+# "no" in one answer does not negate the next one.
+_LIST_MARKER = re.compile(r"(?:^|\s)(?:\d{1,2}|[a-e])\)\s+|(?:^|\n)\s*[-•*]\s+")
+# Voice typing's homophones, where the words around them leave no doubt.
+_HOMOPHONES = (
+    (re.compile(r"\b(can't|cannot|couldn't|can|could|don't|didn't|barely) here\b"), r"\1 hear"),
+    (re.compile(r"\b(the|my|eye|upper|lower|his|her) lied\b"), r"\1 lid"),
+    (
+        re.compile(
+            r"\b(feel|feels|feeling|felt|gone|going|so|very|really|quite|getting|got|goes|went|"
+            r"looks|look|bit|too|more)((?: (?:like|um|uh|all|really|so|very|a bit))*) week\b"
+        ),
+        r"\1\2 weak",
+    ),
+    (re.compile(r"\bweek (?=(?:side|arm|leg|hand|grip|muscles?)\b)"), "weak "),
+    (re.compile(r"\bwrite (?=(?:side|eye|arm|leg|hand|cheek|ear|corner|lid)\b)"), "right "),
+)
 # "id rather", "id never": "i'd" (an ID card is never followed by these words)
 _ID_AS_I_WOULD = re.compile(
     r"\bid (?=(?:rather|sooner|prefer|never|just|love|like|hate|be|have|do|go|say|better)\b)"
@@ -129,11 +146,14 @@ class Finding:
 
 def normalise(text: str) -> str:
     """Lower case, straight apostrophes, apostrophes restored in contractions, single spaces."""
-    text = re.sub(r"\s+", " ", (text or "").translate(_APOSTROPHES).lower()).strip()
+    text = _LIST_MARKER.sub(". ", (text or "").translate(_APOSTROPHES).lower())
+    text = re.sub(r"\s+", " ", text).strip()
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
     text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
     text = _ID_AS_I_WOULD.sub("i'd ", text)
     text = _DROPPED_G.sub(lambda m: f"{m.group(1)}ing", text)
+    for pattern, replacement in _HOMOPHONES:
+        text = pattern.sub(replacement, text)
     text = _ASKED_AND_DENIED.sub(lambda m: f"no {m.group(1)}.", text)
     text = _EYES_AS_ICE.sub(lambda m: f"{m.group(1)} my eyes", text)
     return _EYE_AS_I.sub(lambda m: f"{'right' if m.group(1) == 'write' else m.group(1)} eye", text)

@@ -216,6 +216,19 @@ FLAGGED += [
     ("new droop today, eyebrows still lift fine", "stroke"),
     ("I keep slapping myself when I see the photos", "self_harm"),
     ("I sat near the edge of the cliff path for an hour", "self_harm"),
+    # numbered answers: a "no" in one answer does not negate the next
+    ("1) 5/10 2) no pain 3) yes 4) my arm has gone weak since lunch", "stroke"),
+    ("a) fine b) no c) there are blisters inside my ear", "other_cause"),
+    # voice typing's homophones
+    ("i cant here a thing out of my right ear", "other_cause"),
+    ("the lied won't close at all today", "eye_at_risk"),
+    ("my arm feels so week since this morning", "stroke"),
+    # children and parents
+    ("she says she'd rather die than go to school", "self_harm"),
+    ("we noticed scratches all over my son's arms, he hides them", "self_harm"),
+    ("he said he wants to go to heaven so nobody laughs at him", "self_harm"),
+    ("gave away my games, won't need them where I'm going", "self_harm"),
+    ("mon fils a très mal à l'œil depuis ce matin et il voit flou", "eye_at_risk"),
 ]
 
 NOT_FLAGGED = [
@@ -289,6 +302,9 @@ NOT_FLAGGED = [
     "how would I know if my hearing was going?",
     "can I wear contact lenses while my eye isn't closing?",
     "it would be easier to do the exercises in the evening, can we change the time?",
+    "my eye - no pain at all, just the usual watering",
+    "it is week 6 and my arm is fine",
+    "14 weeks since the Ramsay Hunt and the smile is coming back",
 ]
 
 
