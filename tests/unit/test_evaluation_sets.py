@@ -9,7 +9,11 @@ import yaml
 from tests.evaluation.patient_eval import HERE, load_sentences
 
 REPO = Path(__file__).resolve().parents[2]
-SETS = [HERE / "patient_sentences.yml", HERE / "patient_sentences_unseen.yml"]
+SETS = [
+    HERE / "patient_sentences.yml",
+    HERE / "patient_sentences_unseen.yml",
+    HERE / "patient_sentences_sealed.yml",
+]
 FLAGS = {"stroke", "eye_at_risk", "other_cause", "self_harm"}
 STOCK_PHRASE_WORDS = 5  # "hi", "bye for now", "start my check-in" are the same everywhere
 
