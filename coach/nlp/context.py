@@ -117,7 +117,7 @@ _HOMOPHONES = (
         r"\1\2 weak",
     ),
     (re.compile(r"\bweek (?=(?:side|arm|leg|hand|grip|muscles?)\b)"), "weak "),
-    (re.compile(r"\bwrite (?=(?:side|eye|arm|leg|hand|cheek|ear|corner|lid)\b)"), "right "),
+    (re.compile(r"\bwrite (?=(?:side|eye|i|arm|leg|hand|cheek|ear|corner|lid)\b)"), "right "),
 )
 # "id rather", "id never": "i'd" (an ID card is never followed by these words)
 _ID_AS_I_WOULD = re.compile(
@@ -129,7 +129,7 @@ _ASKED_AND_DENIED = re.compile(
 )
 # Voice typing writes "eye" as "I": "my I is sore", "left I waters". After a possessive or a
 # side, "I" can only be the eye.
-_EYE_AS_I = re.compile(r"\b(my|the|left|right|write|bad|good|weak|affected|his|her) i\b(?!')")
+_EYE_AS_I = re.compile(r"\b(my|the|left|right|bad|good|weak|affected|his|her) i\b(?!')")
 _EYES_AS_ICE = re.compile(r"\b(close|shut|closing|shutting|rub|rubbing) my ice\b")
 
 
@@ -156,7 +156,7 @@ def normalise(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = _ASKED_AND_DENIED.sub(lambda m: f"no {m.group(1)}.", text)
     text = _EYES_AS_ICE.sub(lambda m: f"{m.group(1)} my eyes", text)
-    return _EYE_AS_I.sub(lambda m: f"{'right' if m.group(1) == 'write' else m.group(1)} eye", text)
+    return _EYE_AS_I.sub(lambda m: f"{m.group(1)} eye", text)
 
 
 def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:

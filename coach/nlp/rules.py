@@ -22,7 +22,7 @@ MAX_CANDIDATES_PER_RULE = 50  # bounds the work on a pathological message; any o
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _CLAUSE_BREAK = re.compile(r"[.!?\n;]|\b(?:but|however|although|though|whereas)\b")
 # Someone else's finding counts when its sentence says it is happening now (a carer writing),
-# unless another context (negated, historical ...) is there too.
+# unless another context that cancels this rule's findings (negated, historical ...) is there too.
 _SOMEONE_ELSE_ONLY = frozenset({"other_experiencer"})
 # A finding that is itself a negation ("can't hear", "won't close", "no feeling") is not undone
 # by a negation trigger around it: "I can't hear anymore" is worse, not better.
@@ -218,11 +218,17 @@ def apply_rules(
             context = contexts.get((label, start, end), frozenset())
             if "negated" in context and _SELF_NEGATED.match(clean, start):
                 context = context - {"negated"}
-            if context == _SOMEONE_ELSE_ONLY and now is not None and now.search(clean, low, high):
-                context = frozenset()  # a carer writing about the patient
             if "question" in context and reported:
                 context = context - {"question"}
-            suppressed = bool(context & rule.suppressed_by)
+            cancelling = context & rule.suppressed_by
+            if (
+                cancelling == _SOMEONE_ELSE_ONLY
+                and now is not None
+                and now.search(clean, low, high)
+            ):
+                context = context - _SOMEONE_ELSE_ONLY  # a carer writing about the patient
+                cancelling = frozenset()
+            suppressed = bool(cancelling)
             hits.append(Hit(label, start, end, context, suppressed))
             if not suppressed:
                 affirmed.add(label)

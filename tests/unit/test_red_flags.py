@@ -229,6 +229,9 @@ FLAGGED += [
     ("he said he wants to go to heaven so nobody laughs at him", "self_harm"),
     ("gave away my games, won't need them where I'm going", "self_harm"),
     ("mon fils a très mal à l'œil depuis ce matin et il voit flou", "eye_at_risk"),
+    # a carer's question about what is happening now; a carer's report with a cause given
+    ("is it normal that my dad can't lift his arm since lunch?", "stroke"),
+    ("my wife's arm went weak after the gym an hour ago and she can't lift it", "stroke"),
 ]
 
 NOT_FLAGGED = [
