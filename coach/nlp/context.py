@@ -144,10 +144,16 @@ class Finding:
     contexts: frozenset[str]
 
 
+# Scare quotes around a few words ("my 'good' side", 'said he had "a way out"') are dropped, so
+# rules written for plain words match: a quote opens after a non-word and closes before one.
+_SCARE_QUOTES = re.compile(r"""(?<![\w'"])(['"])([a-z][a-z' -]{0,40}?[a-z])\1(?![\w'"])""")
+
+
 def normalise(text: str) -> str:
     """Lower case, straight apostrophes, apostrophes restored in contractions, single spaces."""
     text = _LIST_MARKER.sub(". ", (text or "").translate(_APOSTROPHES).lower())
     text = re.sub(r"\s+", " ", text).strip()
+    text = _SCARE_QUOTES.sub(lambda m: m.group(2), text)
     text = _BARE_CONTRACTIONS.sub(lambda m: f"{m.group(1)}n't", text)
     text = _BARE_WORD.sub(lambda m: _BARE_WORDS[m.group(1)], text)
     text = _ID_AS_I_WOULD.sub("i'd ", text)

@@ -83,9 +83,17 @@ def allow_fillers(pattern: str, fillers: tuple[str, ...]) -> str:
 
 
 def expand(pattern: str, macros: dict[str, str], fillers: tuple[str, ...] = ()) -> re.Pattern[str]:
-    """Compile `pattern` with its `<NAME>` macros expanded (and `fillers` allowed at spaces)."""
-    for name, value in macros.items():
-        pattern = pattern.replace(f"<{name}>", value)
+    """Compile `pattern` with its `<NAME>` macros expanded (and `fillers` allowed at spaces).
+
+    A macro may use another macro, so expansion repeats until nothing is left to expand.
+    """
+    for _ in range(len(macros) + 1):
+        expanded = pattern
+        for name, value in macros.items():
+            expanded = expanded.replace(f"<{name}>", value)
+        if expanded == pattern:
+            break
+        pattern = expanded
     return re.compile(allow_fillers(pattern, fillers))
 
 

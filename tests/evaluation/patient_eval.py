@@ -165,10 +165,16 @@ def nlu_metrics(
 ) -> dict[str, Any]:
     """Whole-pipeline figures from the trained model's predictions on the set."""
     pairs, mood_ok, moods, confirm_on_benign, benign = [], 0, 0, [], 0
+    flagged, unanswered = 0, []
     for s, k in zip(sentences, kinds, strict=True):
         guess = predicted.get(" ".join(s["text"].split()), {}).get("name", "missing")
         truth = INTENT_MAP.get(s["intent"], s["intent"])
         pairs.append((truth, "red_flag" if guess in RED_FLAG_PATH else guess))
+        if s.get("flag"):
+            # a rule's advice (any kind), or the model's confirming question without a rule
+            flagged += 1
+            if not k and guess not in RED_FLAG_PATH:
+                unanswered.append(s["text"])
         if s["intent"] == "mood_low":
             moods += 1
             mood_ok += guess == "mood_low" or (guess == "red_flag" and "self_harm" in k)
@@ -183,6 +189,8 @@ def nlu_metrics(
         "mood_supportive": _ratio(mood_ok, moods),
         "confirming_question_on_benign": _ratio(len(confirm_on_benign), benign),
         "confirming_question_benign_texts": confirm_on_benign,
+        "red_flag_answered": _ratio(flagged - len(unanswered), flagged),
+        "red_flag_unanswered": unanswered,
     }
 
 
@@ -220,6 +228,8 @@ def summary(report: dict[str, Any]) -> str:
             f"low mood answered with support: {report['mood_supportive']:.1%} of "
             f"{report['mood_sentences']}",
             f"confirming question on benign: {report['confirming_question_on_benign']:.1%}",
+            f"red flags answered (rule advice or confirming question): "
+            f"{report['red_flag_answered']:.1%}",
             f"intent accuracy: {report['intent_accuracy']:.1%}",
             f"{'intent':24} {'f1':>6} {'support':>8}",
         ]
@@ -227,7 +237,13 @@ def summary(report: dict[str, Any]) -> str:
             f"{name:24} {row['f1']:6.2f} {row['support']:8d}"
             for name, row in report["intent_f1"].items()
         ]
-    for key in ("missed", "false_alarms", "early_sign_missed", "rasa_env_differs"):
+    for key in (
+        "missed",
+        "red_flag_unanswered",
+        "false_alarms",
+        "early_sign_missed",
+        "rasa_env_differs",
+    ):
         for item in report.get(key) or []:
             lines.append(f"  {key}: {item}")
     return "\n".join(lines)

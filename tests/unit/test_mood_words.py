@@ -5,6 +5,14 @@ import pytest
 from coach.nlp.mood import expresses_low_mood
 
 LOW = [
+    "I don't think my face will ever feel like me again",
+    "I've given up hoping my smile will come back",
+    "not answered my mates' texts for days, easier to stay home",
+    "every morning for a second I forget, then I remember my face",
+    "who is going to employ someone who can't smile",
+    "I turned the mirror light off so I don't have to look at myself",
+    "deleted all my photos off facebook last night",
+    "doing the exercises but my heart isn't in it",
     "I feel so low today",
     "so lonely since this started",
     "anxious all day about my face",

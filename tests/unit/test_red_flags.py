@@ -232,6 +232,36 @@ FLAGGED += [
     # a carer's question about what is happening now; a carer's report with a cause given
     ("is it normal that my dad can't lift his arm since lunch?", "stroke"),
     ("my wife's arm went weak after the gym an hour ago and she can't lift it", "stroke"),
+    # describing what happened rather than naming the sign
+    ("went to ask for the salt and 'the cushion' came out", "stroke"),
+    ("my hand just went, the teapot ended up on the floor", "stroke"),
+    ("she keeps pointing at stuff rather than asking for it", "stroke"),
+    ("the spoon keeps slipping out of my right hand since tea", "stroke"),
+    ("my signature went all wobbly halfway through the form", "stroke"),
+    ("I keep bumping into the door frame on my left today", "stroke"),
+    ("my leg wouldn't move when I told it to on the stairs", "stroke"),
+    ("the kitchen floor keeps tilting and I can't stand without holding on", "stroke"),
+    ("his arm feels like it's filled with concrete", "stroke"),
+    ("the right half of the page just isn't there when I read", "stroke"),
+    ("I can't get my left eyelid to close tonight", "eye_at_risk"),
+    ("my eye is having trouble shutting since this morning", "eye_at_risk"),
+    ("I see a lot less with my weak eye than I did last week", "eye_at_risk"),
+    ("the newspaper keeps swimming about in front of my bad eye", "eye_at_risk"),
+    ("my vision is still blurry even after the ointment has worn off", "eye_at_risk"),
+    ("both of my eyelids are struggling to close today", "other_cause"),
+    ("the droop is just like the first time I had Bell's", "other_cause"),
+    ("the video shows the good side isn't moving, and it's not mirrored", "other_cause"),
+    ("on today's recording my right side is flat, but my palsy was on the left", "other_cause"),
+    ("voices on the phone sound like they're coming from behind a door", "other_cause"),
+    ("neither side of my mouth will pucker now", "other_cause"),
+    ("my 'good' side is floppy as well", "other_cause"),
+    ("I pinched my bad cheek until it bruised", "self_harm"),
+    ("I hit my face because I hate what I see", "self_harm"),
+    ("if nothing changes I'm not hanging around", "self_harm"),
+    ("my family would have it easier if I was gone", "self_harm"),
+    ("he told me he has an exit plan if it never improves", "self_harm"),
+    ("I sat on the roof for ages last night looking down", "self_harm"),
+    ("I don't really want to stick around for another year of this", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -308,6 +338,16 @@ NOT_FLAGGED = [
     "my eye - no pain at all, just the usual watering",
     "it is week 6 and my arm is fine",
     "14 weeks since the Ramsay Hunt and the smile is coming back",
+    "I'm not sticking around for the second half of the film",
+    "I couldn't hear myself think in that cafe",
+    "the good side doesn't move much when I do the holds, as my therapist showed me",
+    "my eye stays wide open with my smile now, no narrowing",
+    "I called the surgery the next morning",
+    "since my Ramsay Hunt I've been doing the exercises daily",
+    "we found a way out of the maze at the fair",
+    "had a bit of twitching in my eyelid after the long drive",
+    "things were blurry for a moment after the drops but cleared as soon as I blinked",
+    "filmed the clip and the wrong side looked weak, then realised the mirror flips it",
 ]
 
 
