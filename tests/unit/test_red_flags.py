@@ -348,6 +348,13 @@ NOT_FLAGGED = [
     "had a bit of twitching in my eyelid after the long drive",
     "things were blurry for a moment after the drops but cleared as soon as I blinked",
     "filmed the clip and the wrong side looked weak, then realised the mirror flips it",
+    # look-alikes: a test result, somewhere else, someone else, an everyday cause, progress
+    "no hearing changes this week, all good",
+    "cold sore on my lip again, nothing near my ear",
+    "I can't see much without my glasses on, the eye itself is fine",
+    "the weakness is maybe 70 percent back now",
+    "I chew on the other side now, it's easier",
+    "his speech has always been a bit slow, nothing new",
 ]
 
 
