@@ -118,6 +118,16 @@ _HOMOPHONES = (
     ),
     (re.compile(r"\bweek (?=(?:side|arm|leg|hand|grip|muscles?)\b)"), "weak "),
     (re.compile(r"\bwrite (?=(?:side|eye|i|arm|leg|hand|cheek|ear|corner|lid)\b)"), "right "),
+    (
+        re.compile(
+            r"\b(my|his|her|left|right|the) lag(s?) (?=(?:on|is|are|feels?|went|gave|keeps?)\b)"
+        ),
+        r"\1 leg\2 ",
+    ),
+    (
+        re.compile(r"\b(put|putting|take|taking|bear|bearing) (any |much |my )?wait on\b"),
+        r"\1 \2weight on",
+    ),
 )
 # "id rather", "id never": "i'd" (an ID card is never followed by these words)
 _ID_AS_I_WOULD = re.compile(
@@ -179,7 +189,8 @@ def _termsets(raw: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
             "pseudo_negations": pseudo,
             "preceding_negations": preceding,
             "following_negations": list(spec.get("following") or []),
-            "termination": list(spec.get("termination") or termination),
+            "termination": list(spec.get("termination") or termination)
+            + list(spec.get("also_terminated_by") or []),
         }
     return sets
 

@@ -262,6 +262,23 @@ FLAGGED += [
     ("he told me he has an exit plan if it never improves", "self_harm"),
     ("I sat on the roof for ages last night looking down", "self_harm"),
     ("I don't really want to stick around for another year of this", "self_harm"),
+    # second-language and older adults' English; a limb that will not lift or grip
+    ("his right leg will not take his weight since this morning", "stroke"),
+    ("my hand is without force, I cannot hold the cup", "stroke"),
+    ("she talks like her mouth is full of marbles since the nap", "stroke"),
+    ("the lag on my left is heavy and I can't put wait on it", "stroke"),
+    ("I am not hearing from my left ear since Sunday", "other_cause"),
+    ("I do not hear so good on that side now", "other_cause"),
+    ("lost half of the hearing in my right ear", "other_cause"),
+    ("the Bell's that went away in spring has come back this week", "other_cause"),
+    ("the tape slipped in the night and now it is pink and it burns, my eye", "eye_at_risk"),
+    ("I have been counting my tablets every night", "self_harm"),
+    ("if the smile never comes back I'm checking out", "self_harm"),
+    ("I slap my face when I look in the mirror", "self_harm"),
+    ("I no longer wish to go on living like this", "self_harm"),
+    ("she said she would swallow all of her sleeping pills", "self_harm"),
+    ("stood on the bridge and thought, one jump and no more of this face", "self_harm"),
+    ("he sat in the car in the garage with the engine running", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -355,6 +372,8 @@ NOT_FLAGGED = [
     "the weakness is maybe 70 percent back now",
     "I chew on the other side now, it's easier",
     "his speech has always been a bit slow, nothing new",
+    "I'm checking out of the hotel at noon",
+    "no hearing test booked yet",
 ]
 
 

@@ -84,3 +84,14 @@ def test_a_carer_reports_the_patients_sign() -> None:
 def test_the_neck_going_hard_is_neck_tightening() -> None:
     symptoms = extract_symptoms("my neck goes hard under the chin when I shut my eyes")
     assert "neck_tightening" in [s.symptom for s in early_sign_findings(symptoms)]
+
+
+def test_co_movement_in_plain_and_second_language_words() -> None:
+    """Pits on the chin, eye and mouth moving together, one part answering for another."""
+    cases = {
+        "small pits appear on my chin when I talk": "chin_dimpling",
+        "my lip and my eye are going together when I eat": "synkinesis",
+        "I try to whistle and the eye answers instead of the mouth": "synkinesis",
+    }
+    for text, sign in cases.items():
+        assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
