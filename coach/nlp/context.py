@@ -29,6 +29,7 @@ CONTEXTS = (
     "question",
     "historical",
     "other_experiencer",
+    "unrelated_person",
     "resolved",
     "expected_cause",
     "care_question",

@@ -4,7 +4,9 @@ A rule is one expression whose `(?P<finding>...)` group (else the whole match) i
 or a `near` pair: a `finding` within `window` characters of a `site`, in the same sentence, in
 either order (or only `site_first` / `finding_first`). Every finding near a site is a candidate,
 so a negated mention cannot hide an affirmed one next to it. `requires`: an expression that must
-also occur in the same sentence. `<NAME>` expands a macro of the rules file.
+also occur in the same sentence; `unless`: one that must not; `requires_in_message`: one that
+must occur somewhere in the message. `<NAME>` expands a macro of the rules file (macros may use
+macros).
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ class Rule:
     order: str  # either | site_first | finding_first
     window: int
     suppressed_by: frozenset[str]
-    requires: re.Pattern[str] | None = None
+    requires: re.Pattern[str] | None = None  # a finding counts only if this is in its sentence
+    unless: re.Pattern[str] | None = None  # ... and only if this is not
+    in_message: re.Pattern[str] | None = None  # ... and only if this is anywhere in the message
 
 
 def allow_fillers(pattern: str, fillers: tuple[str, ...]) -> str:
@@ -108,6 +112,13 @@ def compile_rules(
         need = entry.get("requires", spec.get("requires"))
         return expand(need, macros) if need else None
 
+    def unless(entry: dict[str, Any]) -> re.Pattern[str] | None:
+        return expand(entry["unless"], macros) if entry.get("unless") else None
+
+    def in_message(entry: dict[str, Any]) -> re.Pattern[str] | None:
+        need = entry.get("requires_in_message")
+        return expand(need, macros) if need else None
+
     rules = [
         Rule(
             regex=expand(near["site"], macros, fillers),
@@ -116,6 +127,8 @@ def compile_rules(
             window=int(near.get("window", raw["window"])),
             suppressed_by=frozenset(near.get("suppressed_by", default)),
             requires=requires(near),
+            unless=unless(near),
+            in_message=in_message(near),
         )
         for near in spec.get("near") or []
     ]
@@ -129,6 +142,8 @@ def compile_rules(
                 window=0,
                 suppressed_by=frozenset(entry.get("suppressed_by", default)),
                 requires=requires(entry),
+                unless=unless(entry),
+                in_message=in_message(entry),
             )
         )
     return tuple(rules)
@@ -160,6 +175,8 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
     """Character spans of the findings one rule proposes in the text."""
     text = sentences.text
+    if rule.in_message is not None and not rule.in_message.search(text):
+        return []
     spans: list[tuple[int, int]] = []
     for match in rule.regex.finditer(text):
         if rule.finding is None:
@@ -178,6 +195,8 @@ def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
     spans = [s for s in spans if s[1] > s[0]]
     if rule.requires is not None:
         spans = [s for s in spans if rule.requires.search(text, *sentences.bounds(*s))]
+    if rule.unless is not None:
+        spans = [s for s in spans if not rule.unless.search(text, *sentences.bounds(*s))]
     return spans
 
 

@@ -279,6 +279,35 @@ FLAGGED += [
     ("she said she would swallow all of her sleeping pills", "self_harm"),
     ("stood on the bridge and thought, one jump and no more of this face", "self_harm"),
     ("he sat in the car in the garage with the engine running", "self_harm"),
+    # described in passing: a smudge in the sight, the FAST arm test, like week one again
+    ("there's a grey patch in my vision on the bad side since I woke", "eye_at_risk"),
+    ("in today's video the sag is on my good side, not the palsy one", "other_cause"),
+    ("did the arms-out test from the advert and the left one sinks down", "stroke"),
+    ("mouth drooping like week one again and I was nearly better", "other_cause"),
+    ("my cheek feels heavy again this week", "other_cause"),
+    ("hearing's gone faint on the right since Friday", "other_cause"),
+    ("some days I think about walking in front of a train", "self_harm"),
+    ("if it's still like this at Christmas I'm done", "self_harm"),
+    ("if it doesn't get better I'm not hanging around for it", "self_harm"),
+    # a carer writing about the patient, in the present tense
+    ("my husbands eye isn't shutting at all anymore", "eye_at_risk"),
+    # questions with the background first; diaries with a week number
+    ("diagnosed with Bell's two days ago, brows lift normally, only my mouth droops", "stroke"),
+    ("Week 1. The doctor said you can still raise your eyebrows, that's odd", "stroke"),
+    ("I think this might be Ramsay Hunt rather than Bell's", "other_cause"),
+    ("Day 4: his right hand kept dropping the spoon at breakfast", "stroke"),
+    ("my arm feels like it belongs to somebody else", "stroke"),
+    ("couldn't get down the hall without holding the wall", "stroke"),
+    ("I can't get my left lid down tonight", "eye_at_risk"),
+    ("I can't make out the clock with my right eye now", "eye_at_risk"),
+    ("palsy was on the left but now when she smiles the right side stays still too", "other_cause"),
+    ("my sister spotted blisters behind my ear this morning", "other_cause"),
+    ("woke with the same droopy feeling as in 2019, here we go again", "other_cause"),
+    ("he's stopped taking his blood pressure tablets on purpose", "self_harm"),
+    ("at least I wouldn't have to live with this face", "self_harm"),
+    ("she says we'd all be better off without her", "self_harm"),
+    ("I have a plan and you'll all be fine without me", "self_harm"),
+    ("sat in the car in the garage and thought about not coming back in", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -374,6 +403,27 @@ NOT_FLAGGED = [
     "his speech has always been a bit slow, nothing new",
     "I'm checking out of the hotel at noon",
     "no hearing test booked yet",
+    # a pet's, a neighbour's or a friend's problem, now, is still not the patient's
+    "my cat has a sticky red eye today",
+    "our neighbour has shingles at the moment, can I still visit?",
+    "a friend from work has shingles right now",
+    "the dog's eye is swollen this morning, off to the vet",
+    # progress: the eye stays open while smiling
+    "I smiled in the mirror and my eye stayed wide open",
+    "made peace with it now, the face is the face",
+    "the double vision I had in March has gone completely",
+    "I slurred a bit when the palsy first started, speech is clear now",
+    "I'll be done by nine if the exercises go quickly",
+    # a diagnosis recovered from, a result, an idiom, a sign to watch for
+    "Ramsay Hunt four months ago, the smile is coming back slowly",
+    "hearing test came back normal on both sides",
+    "my palsy was back in January and most of the movement has returned",
+    "killing myself laughing at the kids' film",
+    "the nurse said to keep an eye out for blisters round the ear, there are none",
+    "day 27, signing off for tonight, talk tomorrow",
+    "the ear ache went weeks ago and my eye closes fully",
+    "my little sister has conjunctivitis, both her eyes are red",
+    "my forehead moves fine now and the mouth is slowly catching up",
 ]
 
 
@@ -386,6 +436,12 @@ def test_red_flag_is_caught(text: str, kind: str) -> None:
 @pytest.mark.parametrize("text", NOT_FLAGGED)
 def test_ordinary_message_is_not_a_red_flag(text: str) -> None:
     assert detect_red_flags(text) == []
+
+
+def test_a_friend_saying_something_about_the_patient_is_the_patients() -> None:
+    """Reported speech about the patient is not someone else's finding."""
+    kinds = [flag.kind for flag in detect_red_flags("my friend says my eye looks very red today")]
+    assert "eye_at_risk" in kinds
 
 
 def test_self_harm_is_never_negated() -> None:

@@ -95,3 +95,17 @@ def test_co_movement_in_plain_and_second_language_words() -> None:
     }
     for text, sign in cases.items():
         assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
+
+
+def test_early_signs_in_diary_words() -> None:
+    """Leaking and running at meals, a golf-ball chin, reading aloud, a mouth drawn sideways."""
+    cases = {
+        "my left eye ran all through lunch": "tearing_when_eating",
+        "toast at teatime and the eye starts leaking": "tearing_when_eating",
+        "my chin goes all golf-ball when I grin": "chin_dimpling",
+        "reading aloud tonight my eye kept narrowing": "eye_narrowing",
+        "when I close my eyes my mouth corner draws sideways": "mouth_moves_on_blink",
+        "the physio called it mild synkinesis today": "synkinesis",
+    }
+    for text, sign in cases.items():
+        assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
