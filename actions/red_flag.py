@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_text
-from coach.triage.red_flag_service import handle_red_flag, sender_numbers
+from coach.triage.red_flag_service import handle_red_flag
 
 CHECK_SLOT = "red_flag_check_text"
 
@@ -50,10 +50,7 @@ class ActionHandleRedFlag(Action):
 
 
 class ActionCheckRedFlag(Action):
-    """A model-only red flag: one short confirming question with buttons, nothing escalated yet.
-
-    The question says what to do now if it is a stroke sign or thoughts of self-harm: someone
-    who cannot answer it (a stroke can take the words away) has still been told."""
+    """A model-only red flag: one short confirming question with buttons, nothing escalated yet."""
 
     def name(self) -> str:
         return "action_check_red_flag"
@@ -61,7 +58,6 @@ class ActionCheckRedFlag(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        numbers = sender_numbers(tracker.get_latest_input_channel(), tracker.sender_id)
-        dispatcher.utter_message(response="utter_red_flag_check", **numbers)
+        dispatcher.utter_message(response="utter_red_flag_check")
         # A running form is paused (answers kept) so "yes"/"no" answers this question only.
         return [*_stop_form(tracker), SlotSet(CHECK_SLOT, latest_text(tracker)[:1000])]

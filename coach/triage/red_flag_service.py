@@ -5,14 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from coach.content import load_content
 from coach.escalation.red_flag import record_red_flag
 from coach.escalation.spool import spool_escalation
 from coach.nlp.language import english_only_reply
 from coach.storage.db import transaction
-from coach.storage.patients import patient_for_sender
 from coach.triage.red_flags import detect_red_flags, priority
 from coach.triage.who_was_told import recipient_kinds, who_was_told
 
@@ -48,18 +45,6 @@ def locale_numbers(locale: str | None) -> dict[str, str]:
     content = load_content("locales")
     locales = content["locales"]
     return locales.get(locale or "", locales[content["default"]])
-
-
-def sender_numbers(channel: str | None, sender_id: str) -> dict[str, str]:
-    """Emergency number and crisis line for the sender's locale (the default if unknown)."""
-    locale = None
-    try:
-        with transaction() as session:
-            patient = patient_for_sender(session, channel, sender_id)
-            locale = patient.locale if patient else None
-    except SQLAlchemyError:
-        pass  # the deployment's default numbers are still right to give
-    return locale_numbers(locale)
 
 
 def handle_red_flag(

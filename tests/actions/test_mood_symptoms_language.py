@@ -101,8 +101,6 @@ async def test_model_only_red_flag_asks_first_and_escalates_nothing(
     )
     events = await ActionCheckRedFlag().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_red_flag_check"]
-    # the question already says what to do now for a stroke sign or thoughts of self-harm
-    assert dispatcher.messages[0]["emergency_number"] == "999"
     assert events[0]["event"] == "active_loop" and events[0]["name"] is None
     assert events[-1]["name"] == "red_flag_check_text"
     assert events[-1]["value"] == "something feels very off with my face today"
@@ -135,16 +133,3 @@ async def test_numbness_on_the_side_that_was_well_is_a_stroke_sign(clinic, dispa
     assert [m["response"] for m in dispatcher.messages] == ["utter_red_flag_stroke"]
     with transaction(clinic.url) as session:
         assert session.scalars(select(Escalation.kind)).all() == ["stroke"]
-
-
-async def test_confirming_question_gives_the_patients_own_emergency_number(
-    clinic, dispatcher, domain
-) -> None:
-    with transaction(clinic.url) as session:
-        session.get(Patient, clinic.patient_id).locale = "en-US"
-    tracker = make_tracker(clinic.sender_id, "my hand feels odd", intent="possible_red_flag")
-    await ActionCheckRedFlag().run(dispatcher, tracker, domain)
-    assert dispatcher.messages[0]["emergency_number"] == "911"
-    stranger = make_tracker("nobody-known", "my hand feels odd", intent="possible_red_flag")
-    await ActionCheckRedFlag().run(dispatcher, stranger, domain)
-    assert dispatcher.messages[1]["emergency_number"] == "999"  # the deployment's default

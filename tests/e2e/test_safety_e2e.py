@@ -67,7 +67,7 @@ def test_model_only_red_flag_asks_once_then_escalates_on_yes(coach_servers) -> N
     add_patient(coach_servers.database_url, sender)
     # What the model alone flags (a typed "/intent" is plain text: the API stands in for NLU).
     asked = coach_servers.trigger(sender, "possible_red_flag", "rest")["messages"]
-    assert asked[0]["text"] == domain_text("utter_red_flag_check").format(emergency_number="999")
+    assert asked[0]["text"] == domain_text("utter_red_flag_check")
     assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
     assert _escalations(coach_servers, sender) == []  # nothing before the answer
     replies = coach_servers.texts(sender, "/affirm")

@@ -60,3 +60,8 @@ def test_low_mood_is_heard(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_LOW)
 def test_not_low_mood(text: str) -> None:
     assert not expresses_low_mood(text)
+
+
+def test_low_mood_in_passing() -> None:
+    for text in ("I'm losing faith it will ever look right", "who would want to kiss this face"):
+        assert expresses_low_mood(text), text

@@ -308,6 +308,16 @@ FLAGGED += [
     ("she says we'd all be better off without her", "self_harm"),
     ("I have a plan and you'll all be fine without me", "self_harm"),
     ("sat in the car in the garage and thought about not coming back in", "self_harm"),
+    ("the kitchen floor seems to be sort of tilting and I had to sit down", "stroke"),
+    ("third time in ten years my face has dropped, same side again", "other_cause"),
+    ("a dark smudge across the vision in my weak eye since lunch", "eye_at_risk"),
+    ("every day I pass the railway line and keep thinking about it", "self_harm"),
+    ("it sounds like I'm underwater in my left ear since Monday", "other_cause"),
+    ("my hearing aid isn't helping at all this week", "other_cause"),
+    ("the app says my weak side is the right, but my palsy is on the left", "other_cause"),
+    ("I don't plan on being around for much longer", "self_harm"),
+    ("maybe I should step out of the picture for good", "self_harm"),
+    ("I keep imagining myself jumping off the pier", "self_harm"),
 ]
 
 NOT_FLAGGED = [
@@ -424,6 +434,14 @@ NOT_FLAGGED = [
     "the ear ache went weeks ago and my eye closes fully",
     "my little sister has conjunctivitis, both her eyes are red",
     "my forehead moves fine now and the mouth is slowly catching up",
+    "will the sea water sting my eye if I go swimming?",
+    "can stress make the palsy come back?",
+    "legs like jelly after spin class, face exercises done too",
+    "can I have the shingles jab while I recover?",
+    "my husband's eye was gritty last week, the GP said dry weather, it's been fine since",
+    "my feet have been numb from my diabetes for years",
+    "my mother-in-law had a stroke last year",
+    "found a photo from when I had shingles in 2015",
 ]
 
 

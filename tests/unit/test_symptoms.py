@@ -109,3 +109,17 @@ def test_early_signs_in_diary_words() -> None:
     }
     for text, sign in cases.items():
         assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
+
+
+def test_early_signs_said_in_passing() -> None:
+    """A wink when grinning, pulses in the lid, watered at a meal, a pinch, a neck that tugs."""
+    cases = {
+        "I've got a slight wink when I grin now": "eye_narrowing",
+        "little pulses in my lower lid on and off": "twitching",
+        "my eye watered all through dinner": "tearing_when_eating",
+        "it's like someone pinching my cheek all day": "tightness",
+        "my neck tugs when I close my eyes": "neck_tightening",
+        "my eye and mouth seem to move together now": "synkinesis",
+    }
+    for text, sign in cases.items():
+        assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
