@@ -1,5 +1,7 @@
 """spaCy symptom extraction: type, side, trigger and negation."""
 
+import pytest
+
 from coach.nlp.symptoms import early_sign_findings, extract_symptoms
 
 
@@ -86,40 +88,28 @@ def test_the_neck_going_hard_is_neck_tightening() -> None:
     assert "neck_tightening" in [s.symptom for s in early_sign_findings(symptoms)]
 
 
-def test_co_movement_in_plain_and_second_language_words() -> None:
-    """Pits on the chin, eye and mouth moving together, one part answering for another."""
-    cases = {
-        "small pits appear on my chin when I talk": "chin_dimpling",
-        "my lip and my eye are going together when I eat": "synkinesis",
-        "I try to whistle and the eye answers instead of the mouth": "synkinesis",
-    }
-    for text, sign in cases.items():
-        assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
+# Early signs in plain, diary and second-language words: co-movement (pits on the chin, one part
+# answering for another), leaking and running at meals, reading aloud, a mouth drawn sideways,
+# a wink when grinning, pulses in the lid, a pinch, a neck that tugs.
+EARLY_SIGNS_IN_OWN_WORDS = [
+    ("small pits appear on my chin when I talk", "chin_dimpling"),
+    ("my lip and my eye are going together when I eat", "synkinesis"),
+    ("I try to whistle and the eye answers instead of the mouth", "synkinesis"),
+    ("my left eye ran all through lunch", "tearing_when_eating"),
+    ("toast at teatime and the eye starts leaking", "tearing_when_eating"),
+    ("my chin goes all golf-ball when I grin", "chin_dimpling"),
+    ("reading aloud tonight my eye kept narrowing", "eye_narrowing"),
+    ("when I close my eyes my mouth corner draws sideways", "mouth_moves_on_blink"),
+    ("the physio called it mild synkinesis today", "synkinesis"),
+    ("I've got a slight wink when I grin now", "eye_narrowing"),
+    ("little pulses in my lower lid on and off", "twitching"),
+    ("my eye watered all through dinner", "tearing_when_eating"),
+    ("it's like someone pinching my cheek all day", "tightness"),
+    ("my neck tugs when I close my eyes", "neck_tightening"),
+    ("my eye and mouth seem to move together now", "synkinesis"),
+]
 
 
-def test_early_signs_in_diary_words() -> None:
-    """Leaking and running at meals, a golf-ball chin, reading aloud, a mouth drawn sideways."""
-    cases = {
-        "my left eye ran all through lunch": "tearing_when_eating",
-        "toast at teatime and the eye starts leaking": "tearing_when_eating",
-        "my chin goes all golf-ball when I grin": "chin_dimpling",
-        "reading aloud tonight my eye kept narrowing": "eye_narrowing",
-        "when I close my eyes my mouth corner draws sideways": "mouth_moves_on_blink",
-        "the physio called it mild synkinesis today": "synkinesis",
-    }
-    for text, sign in cases.items():
-        assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
-
-
-def test_early_signs_said_in_passing() -> None:
-    """A wink when grinning, pulses in the lid, watered at a meal, a pinch, a neck that tugs."""
-    cases = {
-        "I've got a slight wink when I grin now": "eye_narrowing",
-        "little pulses in my lower lid on and off": "twitching",
-        "my eye watered all through dinner": "tearing_when_eating",
-        "it's like someone pinching my cheek all day": "tightness",
-        "my neck tugs when I close my eyes": "neck_tightening",
-        "my eye and mouth seem to move together now": "synkinesis",
-    }
-    for text, sign in cases.items():
-        assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))], text
+@pytest.mark.parametrize(("text", "sign"), EARLY_SIGNS_IN_OWN_WORDS)
+def test_early_sign_in_the_patients_own_words(text: str, sign: str) -> None:
+    assert sign in [s.symptom for s in early_sign_findings(extract_symptoms(text))]
