@@ -130,6 +130,9 @@ _HOMOPHONES = (
         r"\1 \2weight on",
     ),
 )
+# Scare quotes around a few words ("my 'good' side", 'said he had "a way out"') are dropped, so
+# rules written for plain words match: a quote opens after a non-word and closes before one.
+_SCARE_QUOTES = re.compile(r"""(?<![\w'"])(['"])([a-z][a-z' -]{0,40}?[a-z])\1(?![\w'"])""")
 # "id rather", "id never": "i'd" (an ID card is never followed by these words)
 _ID_AS_I_WOULD = re.compile(
     r"\bid (?=(?:rather|sooner|prefer|never|just|love|like|hate|be|have|do|go|say|better)\b)"
@@ -153,11 +156,6 @@ class Finding:
     end: int
     text: str
     contexts: frozenset[str]
-
-
-# Scare quotes around a few words ("my 'good' side", 'said he had "a way out"') are dropped, so
-# rules written for plain words match: a quote opens after a non-word and closes before one.
-_SCARE_QUOTES = re.compile(r"""(?<![\w'"])(['"])([a-z][a-z' -]{0,40}?[a-z])\1(?![\w'"])""")
 
 
 def normalise(text: str) -> str:
@@ -209,19 +207,22 @@ def filler_words(content_dir: Path) -> tuple[str, ...]:
     return tuple(_context_file(content_dir).get("fillers") or ())
 
 
-@lru_cache(maxsize=4)
-def happening_now(content_dir: Path) -> re.Pattern[str] | None:
-    """Words saying a finding is happening now (someone else's finding still counts then)."""
-    pattern = _context_file(content_dir)["contexts"]["other_experiencer"].get("happening_now")
+@lru_cache(maxsize=8)
+def _context_pattern(content_dir: Path, context: str, key: str) -> re.Pattern[str] | None:
+    """An expression a context's entry in `context.yml` keeps under `key`, compiled once."""
+    pattern = _context_file(content_dir)["contexts"][context].get(key)
     return re.compile(pattern) if pattern else None
 
 
-@lru_cache(maxsize=4)
+def happening_now(content_dir: Path) -> re.Pattern[str] | None:
+    """Words saying a finding is happening now (someone else's finding still counts then)."""
+    return _context_pattern(content_dir, "other_experiencer", "happening_now")
+
+
 def personal_report(content_dir: Path) -> re.Pattern[str] | None:
     """Words saying a question is about the person's own body or about now ("is it normal that
     my arm went numb?"): the question frame then does not cancel the finding."""
-    pattern = _context_file(content_dir)["contexts"]["question"].get("personal_report")
-    return re.compile(pattern) if pattern else None
+    return _context_pattern(content_dir, "question", "personal_report")
 
 
 @lru_cache(maxsize=4)

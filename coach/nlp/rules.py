@@ -108,16 +108,14 @@ def compile_rules(
     macros = raw.get("macros") or {}
     default = frozenset(spec.get("suppressed_by") or [])
 
-    def requires(entry: dict[str, Any]) -> re.Pattern[str] | None:
-        need = entry.get("requires", spec.get("requires"))
-        return expand(need, macros) if need else None
-
-    def unless(entry: dict[str, Any]) -> re.Pattern[str] | None:
-        return expand(entry["unless"], macros) if entry.get("unless") else None
-
-    def in_message(entry: dict[str, Any]) -> re.Pattern[str] | None:
-        need = entry.get("requires_in_message")
-        return expand(need, macros) if need else None
+    def conditions(entry: dict[str, Any]) -> dict[str, re.Pattern[str] | None]:
+        """The entry's `requires` (inherited from the flag), `unless`, `requires_in_message`."""
+        sources = {
+            "requires": entry.get("requires", spec.get("requires")),
+            "unless": entry.get("unless"),
+            "in_message": entry.get("requires_in_message"),
+        }
+        return {key: expand(need, macros) if need else None for key, need in sources.items()}
 
     rules = [
         Rule(
@@ -126,9 +124,7 @@ def compile_rules(
             order=near.get("order", "either"),
             window=int(near.get("window", raw["window"])),
             suppressed_by=frozenset(near.get("suppressed_by", default)),
-            requires=requires(near),
-            unless=unless(near),
-            in_message=in_message(near),
+            **conditions(near),
         )
         for near in spec.get("near") or []
     ]
@@ -141,9 +137,7 @@ def compile_rules(
                 order="site_first",
                 window=0,
                 suppressed_by=frozenset(entry.get("suppressed_by", default)),
-                requires=requires(entry),
-                unless=unless(entry),
-                in_message=in_message(entry),
+                **conditions(entry),
             )
         )
     return tuple(rules)
