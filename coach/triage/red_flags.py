@@ -3,7 +3,8 @@
 Rules (`red_flags.yml` in the configured content folder) find candidate findings; the context
 layer (`coach.nlp.context`, negspacy) says whether each one is negated, hypothetical, historical
 or someone else's, and a flag's `suppressed_by` decides which of those cancel it. Self-harm is
-never cancelled. Other languages are a safety net matched without context.
+never cancelled, and its rules also read a carer's report in the first person ("she says she
+wants it all to be over"). Other languages are a safety net matched without context.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ class RuleSet:
 
     english: tuple[tuple[str, tuple[Rule, ...]], ...]
     other_languages: tuple[tuple[str, re.Pattern[str]], ...]
+    first_person_kinds: frozenset[str] = frozenset()
+    first_person_view: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+    def in_first_person(self, clean: str) -> str:
+        """`clean` with someone else's words turned into the writer's ("he wants" -> "i want")."""
+        for pattern, replacement in self.first_person_view:
+            clean = pattern.sub(replacement, clean)
+        return clean
 
 
 def priority(kind: str) -> int:
@@ -70,7 +79,13 @@ def load_rules(content_dir: Path) -> RuleSet:
         )
         for language, kinds in (raw.get("other_languages") or {}).items()
     )
-    return RuleSet(english=english, other_languages=other)
+    view = raw.get("first_person_view") or {}
+    return RuleSet(
+        english=english,
+        other_languages=other,
+        first_person_kinds=frozenset(view.get("kinds") or ()),
+        first_person_view=tuple((re.compile(p), r) for p, r in view.get("replace") or ()),
+    )
 
 
 def fold_accents(text: str) -> str:
@@ -102,6 +117,15 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
             cancelled.add(hit.label)
         elif hit.label not in found:
             found[hit.label] = RedFlag(kind=hit.label, evidence=clean[hit.start : hit.end][:200])
+    missing = rules.first_person_kinds - set(found)
+    if missing:
+        view = rules.in_first_person(clean)
+        if view != clean:
+            kinds = [(kind, rule) for kind, rule in labelled if kind in missing]
+            for hit in apply_rules(view, kinds, content_dir):
+                if not hit.suppressed and hit.label not in found:
+                    evidence = view[hit.start : hit.end][:200]
+                    found[hit.label] = RedFlag(kind=hit.label, evidence=evidence)
     folded = clean if clean.isascii() else fold_accents(clean)
     for language, pattern in rules.other_languages:
         for match in pattern.finditer(folded):

@@ -39,6 +39,11 @@ LOW = [
     "grieving the face I had",
     "😭",
     "1/10 today",
+    "walking round with a heavy heart this week",
+    "everything is so grey lately",
+    "I hid in the bathroom, didn't want my nephews seeing my face",
+    "I've given up hoping my smile will return",
+    "it feels like the old me has died",
 ]
 NOT_LOW = [
     "my face feels a bit tight today",

@@ -4,8 +4,9 @@ import re
 
 import pytest
 
+from coach.config import get_settings
 from coach.nlp.rules import allow_fillers
-from coach.triage.red_flags import detect_red_flags
+from coach.triage.red_flags import detect_red_flags, load_rules
 
 FLAGGED = [
     ("my arm suddenly feels weak", "stroke"),
@@ -318,6 +319,76 @@ FLAGGED += [
     ("I don't plan on being around for much longer", "self_harm"),
     ("maybe I should step out of the picture for good", "self_harm"),
     ("I keep imagining myself jumping off the pier", "self_harm"),
+    ("my hearing on the right went overnight", "other_cause"),
+    ("hearing keeps cutting out on the palsy side", "other_cause"),
+    ("I won't hang around for another decade of this", "self_harm"),
+    ("got my sleeping pills put by in a drawer", "self_harm"),
+    ("grandad is using words that don't exist", "stroke"),
+    ("his palsy was on the right and his mouth is sagging down on the left since tea", "stroke"),
+    ("this weakness is not on the side my palsy is", "stroke"),
+    ("a lash is stuck in there and won't come out", "eye_at_risk"),
+    ("grit in my eye, flushed it out twice and it still feels like sandpaper", "eye_at_risk"),
+    ("the white of my left eye has gone bright red", "eye_at_risk"),
+    ("in my selfie video the flat side turned out to be my healthy side", "other_cause"),
+    ("the droopier side in the photo is the side that has always been fine", "other_cause"),
+    ("since breakfast her arm is like a bag of cement", "stroke"),
+    ("my hand doesn't feel attached to me anymore", "stroke"),
+    ("it's as if someone pulled the plug on my right arm", "stroke"),
+    ("my fingers won't answer me this morning", "stroke"),
+    ("his foot just drags behind him now", "stroke"),
+    ("I see two kettles instead of one", "stroke"),
+    ("my tongue feels too big and I can't form the words", "stroke"),
+    ("her speech is coming out like a tape on the wrong speed", "stroke"),
+    ("her face was recovering on the left and now the right has dropped", "stroke"),
+    ("the good side felt like a dentist's numbing jab an hour ago", "stroke"),
+    ("the kitchen floor is rolling and I can't stand unless I grab the counter", "stroke"),
+    ("his forehead still creases on both sides but his mouth fell at lunch", "stroke"),
+    ("the socket feels like a hot poker is in it", "eye_at_risk"),
+    ("a mist has come over part of what I see on the right", "eye_at_risk"),
+    ("the top half of the newspaper is missing", "eye_at_risk"),
+    ("my lid won't go right down since Tuesday", "eye_at_risk"),
+    ("like peering through greasy glass out of my left eye", "eye_at_risk"),
+    ("somebody's turned down the volume on my left ear to nothing", "other_cause"),
+    ("voices in the pub sound like I'm under the swimming pool", "other_cause"),
+    ("his ear's got a bubbly rash today", "other_cause"),
+    ("I won't carry on like this with this face", "self_harm"),
+    ("I'm going to finish things for good", "self_harm"),
+    ("mum hid the knives away from me after she saw what I did to my wrist", "self_harm"),
+    ("some days I want to switch myself off for good", "self_harm"),
+    ("the motorway bridge would make it quick", "self_harm"),
+    ("maybe better I am not alive", "self_harm"),
+    ("they found my letters for afterwards", "self_harm"),
+    ("the care worker said Mrs P asked how many of her painkillers would be enough", "self_harm"),
+    ("he says there's no point to him any more", "self_harm"),
+    ("she thinks the family would cope better without her", "self_harm"),
+    ("he just wants it all to end", "self_harm"),
+    ("I'd save everyone the hassle", "self_harm"),
+    ("been eyeing up the viaduct on my walks", "self_harm"),
+    ("had the razor out again. A few cuts, nothing deep.", "self_harm"),
+    ("sometimes I think about wading into the river", "self_harm"),
+    ("she's found new cuts on Sam's thighs", "self_harm"),
+    ("I press my hand on the iron just to feel something.", "self_harm"),
+    ("I've left a note in case I'm not here tomorrow", "self_harm"),
+    ("he told me he'll finish himself off", "self_harm"),
+    ("the word that came out wasn't a word", "stroke"),
+    ("I meant to say put the kettle on and said put the cat on", "stroke"),
+    ("I keep texting the wrong words this afternoon", "stroke"),
+    ("my hand isn't doing what I tell it", "stroke"),
+    ("his right leg has just clocked off", "stroke"),
+    ("I sound like I've had a skinful of beers", "stroke"),
+    ("her knees just buckled under her", "stroke"),
+    ("my left side was mending well but the right side of my face has just sagged", "stroke"),
+    ("the weakness is on his left, his bell's was the right", "stroke"),
+    ("she can still raise her left eyebrow but her mouth fell this morning", "stroke"),
+    ("everything's tilting and I can't walk straight", "stroke"),
+    ("the words came out in the wrong order", "stroke"),
+    ("both corners of my mouth hang now", "other_cause"),
+    ("I can't lift either cheek", "other_cause"),
+    ("the app reckons my weak side is now the other one", "other_cause"),
+    ("the analysis says her weak side looks like her right, palsy on the left", "other_cause"),
+    ("voices keep cutting out in my left ear", "other_cause"),
+    ("third round of the droop, same as 2019", "other_cause"),
+    ("my eyelid's stopped closing since the weekend", "eye_at_risk"),
 ]
 
 NOT_FLAGGED = [
@@ -442,6 +513,27 @@ NOT_FLAGGED = [
     "my feet have been numb from my diabetes for years",
     "my mother-in-law had a stroke last year",
     "found a photo from when I had shingles in 2015",
+    "calves are jelly after a bike ride, face feels fine",
+    "dust blew in my eye at the bus stop, flushed it out and it's totally fine now",
+    "I'm not hanging around for another coffee, off to physio",
+    "the optician said my eye is nice and white",
+    "the gel still makes everything blurry first thing",
+    "legs like jelly after the 5k",
+    "o sorriso estava mais parecido dos dois lados",
+    "the physio mentioned synkinesis, what should I look for?",
+    "I'll finish things tomorrow at work",
+    "the low patch is behind me, I'm out the other side now",
+    "apparently a stroke usually spares the forehead",
+    "my grandad had a stroke in 2015 and he's fine now",
+    "my neighbour has had a mini stroke",
+    "my sister has shingles on her back, can I visit?",
+    "I lost my hearing aid on the bus",
+    "he hurt himself at rugby on Saturday",
+    "my daughter says she can't hear any difference in my voice",
+    "tested my grip on a jar lid, the jar lost",
+    "how do I keep grit out of my eye while cycling?",
+    "I've been slapped in the face by the cold wind today",
+    "grandad sat on the edge of the bath to do his exercises",
 ]
 
 
@@ -530,3 +622,12 @@ def test_rules_load_from_the_configured_content_folder(tmp_path, monkeypatch) ->
         assert [f.kind for f in detect_red_flags("zorblax")] == ["self_harm"]
     finally:
         get_settings.cache_clear()
+
+
+def test_a_carers_report_of_someones_words_is_read_in_the_first_person() -> None:
+    rules = load_rules(get_settings().content_dir)
+    assert rules.in_first_person("she says she wants it all to be over") == (
+        "i say i want it all to be over"
+    )
+    assert rules.in_first_person("he'll finish himself off") == "i'll finish myself off"
+    assert detect_red_flags("Gerry says he wants it all to be over")[0].kind == "self_harm"

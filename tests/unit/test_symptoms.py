@@ -107,7 +107,33 @@ EARLY_SIGNS_IN_OWN_WORDS = [
     ("it's like someone pinching my cheek all day", "tightness"),
     ("my neck tugs when I close my eyes", "neck_tightening"),
     ("my eye and mouth seem to move together now", "synkinesis"),
+    ("whenever I chew my eye gets all sleepy", "eye_narrowing"),
+    ("at breakfast my eye turns into a leaky tap", "tearing_when_eating"),
+    ("I smile and my eyelid joins in", "synkinesis"),
+    ("she asked what my mouth does when I blink", "synkinesis"),
+    ("my cheek and mouth feel linked now", "synkinesis"),
+    ("my jaw feels like it's set in plaster", "tightness"),
+    ("the whole left side moves together when I talk", "synkinesis"),
+    ("bits of my cheek and eye go in pairs now", "synkinesis"),
+    ("its synkinesis I think, the nurse agreed", "synkinesis"),
+    ("her top lip hitches up when she shuts her eyes", "mouth_moves_on_blink"),
+    ("if I shut my eyes tight my mouth corner pulls up", "mouth_moves_on_blink"),
+    ("my neck goes into ridges when I grin", "neck_tightening"),
+    ("when I raise my brows my mouth twitches", "synkinesis"),
 ]
+
+
+NOT_EARLY_SIGNS = [
+    "my forehead wrinkles on both sides now when I lift my eyebrows",
+    "my calves are stiff after the run",
+    "I'm a bit jumpy since the news",
+    "for the tearing question: no watering during lunch",
+]
+
+
+@pytest.mark.parametrize("text", NOT_EARLY_SIGNS)
+def test_not_an_early_sign(text: str) -> None:
+    assert early_sign_findings(extract_symptoms(text)) == []
 
 
 @pytest.mark.parametrize(("text", "sign"), EARLY_SIGNS_IN_OWN_WORDS)
