@@ -44,6 +44,7 @@ LOW = [
     "I hid in the bathroom, didn't want my nephews seeing my face",
     "I've given up hoping my smile will return",
     "it feels like the old me has died",
+    "so tired of hoping it gets better",
 ]
 NOT_LOW = [
     "my face feels a bit tight today",

@@ -120,6 +120,12 @@ EARLY_SIGNS_IN_OWN_WORDS = [
     ("if I shut my eyes tight my mouth corner pulls up", "mouth_moves_on_blink"),
     ("my neck goes into ridges when I grin", "neck_tightening"),
     ("when I raise my brows my mouth twitches", "synkinesis"),
+    ("I can't smile without my eye shutting on the left", "eye_narrowing"),
+    ("opening my mouth for the dentist makes my eye close", "eye_narrowing"),
+    ("my eye and mouth defo move together now", "synkinesis"),
+    ("my cheek and eye, they're tied together", "synkinesis"),
+    ("there's a pulling from my mouth up to my eye", "synkinesis"),
+    ("since last month my left eye waters every lunchtime", "tearing_when_eating"),
 ]
 
 
@@ -128,6 +134,9 @@ NOT_EARLY_SIGNS = [
     "my calves are stiff after the run",
     "I'm a bit jumpy since the news",
     "for the tearing question: no watering during lunch",
+    "my eye runs on cold mornings but it's fine at meals",
+    "my eyes close fully now and my smile is even",
+    "the wind made my eye water but not when I was eating",
 ]
 
 
