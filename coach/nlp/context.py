@@ -72,6 +72,32 @@ _BARE_WORDS = {  # and the commonest text-speak for them
     "blury": "blurry",
     "vission": "vision",
     "numbe": "numb",
+    # misspellings of the words that carry a red flag or an early sign
+    "rase": "raise",
+    "nite": "night",
+    "effected": "affected",
+    "brekfast": "breakfast",
+    "evry": "every",
+    "evryone": "everyone",
+    "disapear": "disappear",
+    "dissapear": "disappear",
+    "dissappear": "disappear",
+    "tite": "tight",
+    "twich": "twitch",
+    "twiches": "twitches",
+    "twiching": "twitching",
+    "wierd": "weird",
+    "stroak": "stroke",
+    "dizy": "dizzy",
+    "dizzey": "dizzy",
+    "wekness": "weakness",
+    "weekness": "weakness",
+    "slurd": "slurred",
+    "blured": "blurred",
+    "sudenly": "suddenly",
+    "suddently": "suddenly",
+    "heering": "hearing",
+    "hering": "hearing",
     # Scots, Caribbean English: the words that carry a red flag or a negation
     "oot": "out",
     "wrang": "wrong",
@@ -118,6 +144,22 @@ _HOMOPHONES = (
         r"\1\2 weak",
     ),
     (re.compile(r"\bweek (?=(?:side|arm|leg|hand|grip|muscles?)\b)"), "weak "),
+    (
+        re.compile(r"\b(left|right|my|his|her) harm\b(?! (?:myself|himself|herself|to)\b)"),
+        r"\1 arm",
+    ),
+    (re.compile(r"\b(is|was|something|this|it's|its|all) knew\b"), r"\1 new"),
+    (
+        re.compile(r"(^|\b(?:my|the|his|her) )site (?=(?:on|in|out|is|has|went|gone|was)\b)"),
+        r"\1sight ",
+    ),
+    (
+        re.compile(r"\b(arm|leg|hand|side|face|grip|foot) (is|was|feels|felt|gone|going) week\b"),
+        r"\1 \2 weak",
+    ),
+    (re.compile(r"\beye brows?\b"), "eyebrows"),
+    (re.compile(r"\bwith out\b"), "without"),
+    (re.compile(r"\bevery one (?=(?:would|will|is|'d|else|be)\b)"), "everyone "),
     (re.compile(r"\bwrite (?=(?:side|eye|i|arm|leg|hand|cheek|ear|corner|lid)\b)"), "right "),
     (
         re.compile(
@@ -212,6 +254,11 @@ def _context_pattern(content_dir: Path, context: str, key: str) -> re.Pattern[st
     """An expression a context's entry in `context.yml` keeps under `key`, compiled once."""
     pattern = _context_file(content_dir)["contexts"][context].get(key)
     return re.compile(pattern) if pattern else None
+
+
+def asking_for_myself(content_dir: Path) -> re.Pattern[str] | None:
+    """Words saying "someone" in a question or a supposition is the writer ("asking for me")."""
+    return _context_pattern(content_dir, "hypothetical", "asking_for_myself")
 
 
 def happening_now(content_dir: Path) -> re.Pattern[str] | None:

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from coach.config import get_settings
-from coach.nlp.context import assign_contexts, happening_now, make_doc, personal_report
+from coach.nlp.context import (
+    asking_for_myself,
+    assign_contexts,
+    happening_now,
+    make_doc,
+    personal_report,
+)
 
 MAX_CANDIDATES_PER_RULE = 50  # bounds the work on a pathological message; any one hit suffices
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -205,6 +211,10 @@ class Hit:
     suppressed: bool
 
 
+# What "asking for a friend" takes away: the supposition, the question, and the "someone".
+_DISGUISED = frozenset({"hypothetical", "question", "other_experiencer"})
+
+
 def apply_rules(
     clean: str, labelled: list[tuple[str, Rule]], content_dir: Path | None = None
 ) -> list[Hit]:
@@ -220,6 +230,9 @@ def apply_rules(
     # a question about one's own body or about now is a report ("is it normal that my arm ...")
     own = personal_report(folder)
     reported = own is not None and own.search(clean) is not None
+    # "asking for me: what if someone's words come out jumbled since lunch" is the writer's own
+    disguise = asking_for_myself(folder)
+    disguised = disguise is not None and disguise.search(clean) is not None
     proposals: dict[tuple[int, int], list[tuple[str, Rule, int, int]]] = {}
     for label, rule in labelled:
         for start, end in candidates(sentences, rule):
@@ -241,6 +254,8 @@ def apply_rules(
                 context = context - {"negated"}
             if "question" in context and reported:
                 context = context - {"question"}
+            if disguised:
+                context = context - _DISGUISED
             cancelling = context & rule.suppressed_by
             if (
                 cancelling == _SOMEONE_ELSE_ONLY

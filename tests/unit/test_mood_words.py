@@ -45,6 +45,10 @@ LOW = [
     "I've given up hoping my smile will return",
     "it feels like the old me has died",
     "so tired of hoping it gets better",
+    "who would want to kiss someone who looks like this",
+    "I've covered all the mirrors at home",
+    "I feel like half a person now",
+    "he barely talks to anyone now",
 ]
 NOT_LOW = [
     "my face feels a bit tight today",

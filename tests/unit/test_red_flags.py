@@ -418,6 +418,26 @@ FLAGGED += [
     ("dad doesn't want to be here any more", "self_harm"),
     ("my arm is like asleep and won't wake up since tea", "stroke"),
     ("my wife hearing get worse in one ear, she turns the telly up loud", "other_cause"),
+    ("my right harm is week since lunch", "stroke"),
+    ("site in my bad eye went dim since brekfast", "eye_at_risk"),
+    ("evry one would be better off with out me", "self_harm"),
+    ("i want to disapear for good", "self_harm"),
+    ("my face went back to drooping this week", "other_cause"),
+    ("the right side is flopping again like last spring", "other_cause"),
+    ("everything has gone muffled on my left since Friday", "other_cause"),
+    ("the telly has to be on full now", "other_cause"),
+    ("in the app the side that looks droopy is my good side", "other_cause"),
+    ("she lost the left half of what she can see an hour ago", "stroke"),
+    ("the kindest thing would be to not be here", "self_harm"),
+    ("they'd be better off with my life insurance", "self_harm"),
+    ("I looked up how to do it. Please don't tell my wife.", "self_harm"),
+    ("I wrote them goodbye letters last night", "self_harm"),
+    ("you ever think everyone would be better off if you weren't here?", "self_harm"),
+    ("asking for a friend: what if someone's arm went numb an hour ago", "stroke"),
+    ("if a person can't blink and the eye stings? it's been like that since Monday", "eye_at_risk"),
+    ("what's the point of someone carrying on like this", "self_harm"),
+    ("I can raise both brows fine but my mouth dropped overnight", "stroke"),
+    ("droopy on the side that has always been fine, since tea", "stroke"),
 ]
 
 NOT_FLAGGED = [
@@ -571,6 +591,11 @@ NOT_FLAGGED = [
     "is hearing loss something I should watch for?",
     "my mate's got shingles, can I catch it?",
     "blurry vision earlier from the gel, wiped it and it's crystal clear now",
+    "my nan had a mini stroke in 2018",
+    "my eye is much less gritty with the gel",
+    "grandad has gone quiet since the Ramsay Hunt",
+    "asking for me: what are the signs of a stroke?",
+    "I can raise both eyebrows fine now and my smile is nearly even",
 ]
 
 

@@ -126,6 +126,11 @@ EARLY_SIGNS_IN_OWN_WORDS = [
     ("my cheek and eye, they're tied together", "synkinesis"),
     ("there's a pulling from my mouth up to my eye", "synkinesis"),
     ("since last month my left eye waters every lunchtime", "tearing_when_eating"),
+    ("when you shut your eyes does your lip hike up? mine does, left", "mouth_moves_on_blink"),
+    ("my cheek feels squeezy by teatime", "tightness"),
+    ("my cheek feels tite like its been stapled", "tightness"),
+    ("little twiches under my rite eye", "twitching"),
+    ("asking for me: is it normal if someone's lip jumps when they blink?", "mouth_moves_on_blink"),
 ]
 
 
@@ -137,6 +142,7 @@ NOT_EARLY_SIGNS = [
     "my eye runs on cold mornings but it's fine at meals",
     "my eyes close fully now and my smile is even",
     "the wind made my eye water but not when I was eating",
+    "my smile is nearly even and my forehead moves on both sides again",
 ]
 
 
