@@ -49,6 +49,8 @@ LOW = [
     "I've covered all the mirrors at home",
     "I feel like half a person now",
     "he barely talks to anyone now",
+    "I could die of embarrassment at work",
+    "this palsy has wrecked my social life",
 ]
 NOT_LOW = [
     "my face feels a bit tight today",
