@@ -171,6 +171,14 @@ _HOMOPHONES = (
         re.compile(r"\b(put|putting|take|taking|bear|bearing) (any |much |my )?wait on\b"),
         r"\1 \2weight on",
     ),
+    # a side corrected in passing: "the left side i mean the right side" -> "the right side"
+    (
+        re.compile(
+            r"\b(?:left|right)( side| leg| arm| hand| eye)?,? (?:i mean|i meant|sorry|no|oops)"
+            r",? (?:not the (?:left|right),? )?(?:the |my )?(left|right)\b"
+        ),
+        r"\2",
+    ),
 )
 # Scare quotes around a few words ("my 'good' side", 'said he had "a way out"') are dropped, so
 # rules written for plain words match: a quote opens after a non-word and closes before one.

@@ -4,7 +4,8 @@ Rules (`red_flags.yml` in the configured content folder) find candidate findings
 layer (`coach.nlp.context`, negspacy) says whether each one is negated, hypothetical, historical
 or someone else's, and a flag's `suppressed_by` decides which of those cancel it. Self-harm is
 never cancelled, and its rules also read a carer's report in the first person ("she says she
-wants it all to be over"). Other languages are a safety net matched without context.
+wants it all to be over"). Warning signs weak alone count together (`warning_signs.py`).
+Other languages are a safety net matched without context.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 from coach.config import get_settings
 from coach.nlp.context import filler_words, normalise
 from coach.nlp.rules import Rule, apply_rules, compile_rules
+from coach.triage.warning_signs import WarningSigns, compile_warning_signs
 
 RULES_FILE = "red_flags.yml"
 # Order decides which flag leads when several match: the most urgent first.
@@ -44,6 +46,7 @@ class RuleSet:
     other_languages: tuple[tuple[str, re.Pattern[str]], ...]
     first_person_kinds: frozenset[str] = frozenset()
     first_person_view: tuple[tuple[re.Pattern[str], str], ...] = ()
+    warning_signs: tuple[WarningSigns, ...] = ()
 
     def in_first_person(self, clean: str) -> str:
         """`clean` with someone else's words turned into the writer's ("he wants" -> "i want")."""
@@ -85,6 +88,7 @@ def load_rules(content_dir: Path) -> RuleSet:
         other_languages=other,
         first_person_kinds=frozenset(view.get("kinds") or ()),
         first_person_view=tuple((re.compile(p), r) for p, r in view.get("replace") or ()),
+        warning_signs=compile_warning_signs(raw.get("warning_signs"), raw.get("macros") or {}),
     )
 
 
@@ -118,14 +122,18 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
         elif hit.label not in found:
             found[hit.label] = RedFlag(kind=hit.label, evidence=clean[hit.start : hit.end][:200])
     missing = rules.first_person_kinds - set(found)
-    if missing:
-        view = rules.in_first_person(clean)
-        if view != clean:
-            kinds = [(kind, rule) for kind, rule in labelled if kind in missing]
-            for hit in apply_rules(view, kinds, content_dir):
-                if not hit.suppressed and hit.label not in found:
-                    evidence = view[hit.start : hit.end][:200]
-                    found[hit.label] = RedFlag(kind=hit.label, evidence=evidence)
+    view = rules.in_first_person(clean) if missing else clean
+    if view != clean:
+        kinds = [(kind, rule) for kind, rule in labelled if kind in missing]
+        for hit in apply_rules(view, kinds, content_dir):
+            if not hit.suppressed and hit.label not in found:
+                evidence = view[hit.start : hit.end][:200]
+                found[hit.label] = RedFlag(kind=hit.label, evidence=evidence)
+    for signs in rules.warning_signs:
+        if signs.kind not in found:
+            evidence = signs.evidence(clean) or (signs.evidence(view) if view != clean else None)
+            if evidence:
+                found[signs.kind] = RedFlag(kind=signs.kind, evidence=evidence)
     folded = clean if clean.isascii() else fold_accents(clean)
     for language, pattern in rules.other_languages:
         for match in pattern.finditer(folded):

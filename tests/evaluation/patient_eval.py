@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -257,15 +258,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="report folder")
     args = parser.parse_args(argv)
     sentences = load_sentences(args.sentences)
-    kinds = rule_kinds(sentences)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the Rasa environment's run (a subprocess) overlaps this one: the set is large
+        other = (
+            pool.submit(rasa_env_rule_kinds, args.rasa_python, args.sentences.resolve())
+            if args.rasa_python
+            else None
+        )
+        kinds = rule_kinds(sentences)
+        other_kinds = other.result() if other else None
     report: dict[str, Any] = {"sentences": len(sentences)}
     report.update(rule_metrics(sentences, kinds))
     report.update(symptom_metrics(sentences))
     report.update(language_metrics(sentences))
-    if args.rasa_python:
-        other = rasa_env_rule_kinds(args.rasa_python, args.sentences.resolve())
+    if other_kinds is not None:
         report["rasa_env_differs"] = [
-            s["text"] for s, a, b in zip(sentences, kinds, other, strict=True) if a != b
+            s["text"] for s, a, b in zip(sentences, kinds, other_kinds, strict=True) if a != b
         ]
     if args.predictions:
         report.update(nlu_metrics(sentences, kinds, load_predictions(args.predictions)))

@@ -487,6 +487,61 @@ FLAGGED += [
     ("soon I'll be out of everyone's hair", "self_harm"),
     ("I pinch and twist my cheek until it bruises", "self_harm"),
     ("I won't be needing the Monday slot any more", "self_harm"),
+    # round of 2026-11-29 (evening): said plainly in other words, hurting oneself with
+    # something, farewells kept secret, and warning signs that count together
+    ("I'm ready to finish my life, everything is arranged", "self_harm"),
+    ("I don't want continue my life with this face", "self_harm"),
+    ("not sure I want to go on with any of it anymore", "self_harm"),
+    ("too tired of fighting this face to keep going", "self_harm"),
+    ("been scratching my cheek with a pin again", "self_harm"),
+    ("I slap the numb side until it stings", "self_harm"),
+    ("Dad doesn't know this was our last fishing trip", "self_harm"),
+    ("my friend can have my bike when I'm gone", "self_harm"),
+    ("I don't plan to see another Christmas", "self_harm"),
+    ("Went to look at the old viaduct. It is high enough.", "self_harm"),
+    (
+        "Posted the last of my letters to the grandchildren. I've had enough of this face.",
+        "self_harm",
+    ),
+    ("Checked how tall the car park by the station is. That's me done.", "self_harm"),
+    (
+        "found her sleeping tablets hidden in a sock, and she's given her jewellery to her sister",
+        "self_harm",
+    ),
+    ("Mood 0. Rehomed the cat with my neighbour today.", "self_harm"),
+    ("Paid off every bill, sorted who gets what. Ready to go.", "self_harm"),
+    # words for other words, a request answered with the wrong thing, sudden muddle
+    ("since this afternoon Gran's words come out as other words entirely", "stroke"),
+    ("my text to work came through as nonsense and I don't remember typing it", "stroke"),
+    ("asked Dad for the milk and he passed me the newspaper", "stroke"),
+    ("Mum asked me what year it was four times in an hour", "stroke"),
+    ("he can't work out where he parked, and he drives there daily", "stroke"),
+    ("tonight Grandad seems really muddled", "stroke"),
+    ("Dad suddenly can't understand us", "stroke"),
+    ("she can't get a single sentence out this evening", "stroke"),
+    # a limb that hangs, will not cooperate, feels gloved; half of what is seen; balance
+    ("my left arm just hung there when I tried to wave", "stroke"),
+    ("can't get my right hand to hold the pen", "stroke"),
+    ("my hand isn't cooperating at all", "stroke"),
+    ("right hand feels like I'm wearing a thick oven glove", "stroke"),
+    ("the right half of every word on the screen is missing", "stroke"),
+    ("the telly looks double since I sat down", "stroke"),
+    (
+        "Bell's on the right, and the left corner of his mouth didn't move either when he laughed",
+        "stroke",
+    ),
+    ("the room tipped sideways and I had to crawl to the bathroom", "stroke"),
+    ("been dragging my left foot since breakfast", "stroke"),
+    ("my left leg sorry not the right the left leg keeps giving way", "stroke"),
+    # eye: red with pain, light that hurts, something in it
+    ("my eye is bloodshot and really sore tonight", "eye_at_risk"),
+    ("the light is unbearable, I keep my bad eye covered", "eye_at_risk"),
+    ("my eye feels like there's glass in it", "eye_at_risk"),
+    # blisters that came up after the start
+    (
+        "the GP saw nothing at the start, then blisters have come up in my ear since Sunday",
+        "other_cause",
+    ),
 ]
 
 NOT_FLAGGED = [
@@ -652,6 +707,14 @@ NOT_FLAGGED = [
     "my hearing test came back normal, one less thing",
     "had grit in my eye, the nurse got it out and it's fine today",
     "the rash scabbed over and healed weeks ago",
+    # look-alikes of the round of 2026-11-29 (evening)
+    "Gave my old winter coats to the charity shop, feeling lighter already.",
+    "The vet put our old dog to sleep today and we all said goodbye to her.",
+    "not sure I want to keep going with the evening massage, can we swap it?",
+    "Looked up which floor the eye clinic is on.",
+    "asked my son for the salt and he passed me the salt",
+    "the photo came through as a blurry mess, can I resend the clip?",
+    "I can't lift the heavy shopping since my shoulder op last year",
 ]
 
 

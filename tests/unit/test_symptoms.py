@@ -131,6 +131,12 @@ EARLY_SIGNS_IN_OWN_WORDS = [
     ("my cheek feels tite like its been stapled", "tightness"),
     ("little twiches under my rite eye", "twitching"),
     ("asking for me: is it normal if someone's lip jumps when they blink?", "mouth_moves_on_blink"),
+    ("my face has started making odd joined-up movements", "synkinesis"),
+    (
+        "when I blink the corner of my mouth on the left side I mean the right side kind of "
+        "hitches up like a string pulls it",
+        "mouth_moves_on_blink",
+    ),
 ]
 
 
