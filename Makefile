@@ -83,12 +83,15 @@ format: .venv/.installed
 validate: .venv-rasa/.installed
 	$(APP) scripts/validate_data.py
 
+# Each step prints its start time, so a slow step shows in the CI log.
 test: install train lint validate
-	scripts/conversation_tests.sh
-	scripts/nlu_eval.sh
-	scripts/patient_eval.sh
-	scripts/patient_eval.sh tests/evaluation/patient_sentences_unseen.yml results/patient_eval_unseen
-	$(APP) -m pytest -q tests
+	@echo "[$$(date +%T)] conversation tests"; scripts/conversation_tests.sh
+	@echo "[$$(date +%T)] NLU split evaluation"; scripts/nlu_eval.sh
+	@echo "[$$(date +%T)] patient-voice evaluation"; scripts/patient_eval.sh
+	@echo "[$$(date +%T)] unseen-phrasing evaluation"; \
+		scripts/patient_eval.sh tests/evaluation/patient_sentences_unseen.yml results/patient_eval_unseen
+	@echo "[$$(date +%T)] pytest"; $(APP) -m pytest -q tests
+	@echo "[$$(date +%T)] make test done"
 
 bench: install train
 	$(APP) bench/chat_latency.py

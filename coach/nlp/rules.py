@@ -5,8 +5,8 @@ or a `near` pair: a `finding` within `window` characters of a `site`, in the sam
 either order (or only `site_first` / `finding_first`). Every finding near a site is a candidate,
 so a negated mention cannot hide an affirmed one next to it. `requires`: an expression that must
 also occur in the same sentence; `unless`: one that must not; `requires_in_message`: one that
-must occur somewhere in the message. `<NAME>` expands a macro of the rules file (macros may use
-macros).
+must occur somewhere in the message, `unless_in_message`: one that must not. `<NAME>` expands a
+macro of the rules file (macros may use macros).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Rule:
     requires: re.Pattern[str] | None = None  # a finding counts only if this is in its sentence
     unless: re.Pattern[str] | None = None  # ... and only if this is not
     in_message: re.Pattern[str] | None = None  # ... and only if this is anywhere in the message
+    not_in_message: re.Pattern[str] | None = None  # ... and only if this is nowhere in it
 
 
 def allow_fillers(pattern: str, fillers: tuple[str, ...]) -> str:
@@ -115,11 +116,13 @@ def compile_rules(
     default = frozenset(spec.get("suppressed_by") or [])
 
     def conditions(entry: dict[str, Any]) -> dict[str, re.Pattern[str] | None]:
-        """The entry's `requires` (inherited from the flag), `unless`, `requires_in_message`."""
+        """The entry's `requires` (inherited from the flag), `unless`, `requires_in_message`,
+        `unless_in_message`."""
         sources = {
             "requires": entry.get("requires", spec.get("requires")),
             "unless": entry.get("unless"),
             "in_message": entry.get("requires_in_message"),
+            "not_in_message": entry.get("unless_in_message"),
         }
         return {key: expand(need, macros) if need else None for key, need in sources.items()}
 
@@ -176,6 +179,8 @@ def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
     """Character spans of the findings one rule proposes in the text."""
     text = sentences.text
     if rule.in_message is not None and not rule.in_message.search(text):
+        return []
+    if rule.not_in_message is not None and rule.not_in_message.search(text):
         return []
     spans: list[tuple[int, int]] = []
     for match in rule.regex.finditer(text):

@@ -4,7 +4,8 @@ Rules (`red_flags.yml` in the configured content folder) find candidate findings
 layer (`coach.nlp.context`, negspacy) says whether each one is negated, hypothetical, historical
 or someone else's, and a flag's `suppressed_by` decides which of those cancel it. Self-harm is
 never cancelled, and its rules also read a carer's report in the first person ("she says she
-wants it all to be over"). Warning signs weak alone count together (`warning_signs.py`).
+wants it all to be over"). Warning signs weak alone count together (`warning_signs.py`), and
+typing that falls apart is a possible stroke (`garbled_typing.py`).
 Other languages are a safety net matched without context.
 """
 
@@ -21,6 +22,7 @@ import yaml
 from coach.config import get_settings
 from coach.nlp.context import filler_words, normalise
 from coach.nlp.rules import Rule, apply_rules, compile_rules
+from coach.triage.garbled_typing import GarbledTyping, compile_garbled_typing
 from coach.triage.warning_signs import WarningSigns, compile_warning_signs
 
 RULES_FILE = "red_flags.yml"
@@ -47,6 +49,7 @@ class RuleSet:
     first_person_kinds: frozenset[str] = frozenset()
     first_person_view: tuple[tuple[re.Pattern[str], str], ...] = ()
     warning_signs: tuple[WarningSigns, ...] = ()
+    garbled_typing: GarbledTyping | None = None
 
     def in_first_person(self, clean: str) -> str:
         """`clean` with someone else's words turned into the writer's ("he wants" -> "i want")."""
@@ -89,6 +92,7 @@ def load_rules(content_dir: Path) -> RuleSet:
         first_person_kinds=frozenset(view.get("kinds") or ()),
         first_person_view=tuple((re.compile(p), r) for p, r in view.get("replace") or ()),
         warning_signs=compile_warning_signs(raw.get("warning_signs"), raw.get("macros") or {}),
+        garbled_typing=compile_garbled_typing(raw.get("garbled_typing")),
     )
 
 
@@ -134,6 +138,11 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
             evidence = signs.evidence(clean) or (signs.evidence(view) if view != clean else None)
             if evidence:
                 found[signs.kind] = RedFlag(kind=signs.kind, evidence=evidence)
+    garbled = rules.garbled_typing
+    if garbled and garbled.kind not in found:
+        evidence = garbled.evidence(text.lower())
+        if evidence:
+            found[garbled.kind] = RedFlag(kind=garbled.kind, evidence=evidence)
     folded = clean if clean.isascii() else fold_accents(clean)
     for language, pattern in rules.other_languages:
         for match in pattern.finditer(folded):

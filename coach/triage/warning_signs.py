@@ -2,11 +2,11 @@
 
 Suicide prevention's warning signs are mostly ordinary on their own: a will sorted, a dog taken
 to a daughter's, "had enough", a question about how high a bridge is. Together they are the
-way people most often say it. Each kind lists families of cues (arrangements, means, ending);
-a message raises the flag when it holds cues of at least `min_families` different families, or
-`min_cues` different cues of any. Every protective cue (plans ahead, someone else's death, "as
-one does at my age") raises both bars by one. Context is not applied: the combination is the
-evidence, and self-harm is never cancelled.
+way people most often say it. Each kind lists families of cues (arrangements, means, ending,
+despair); a message raises the flag when it holds cues of at least `min_families` different
+families, or `min_cues` different cues of any (two cues on the same words count once). Every
+protective cue (plans ahead, someone else's death, "as one does at my age") raises both bars by
+one. Context is not applied: the combination is the evidence, and self-harm is never cancelled.
 """
 
 from __future__ import annotations
@@ -30,19 +30,21 @@ class WarningSigns:
 
     def evidence(self, text: str) -> str | None:
         """The cues found when `text` (normalised) reaches the bars, else None."""
-        cues: dict[str, str] = {}  # cue pattern -> matched words
+        cues: list[tuple[int, int]] = []  # spans of the cues found, none overlapping another
         families: set[str] = set()
         for family, patterns in self.families:
             for pattern in patterns:
                 match = pattern.search(text)
-                if match:
-                    cues[pattern.pattern] = match.group(0)
+                if match and not any(
+                    match.start() < end and start < match.end() for start, end in cues
+                ):
+                    cues.append(match.span())
                     families.add(family)
         if not cues:
             return None
         raise_by = sum(1 for pattern in self.protective if pattern.search(text))
         if len(families) >= self.min_families + raise_by or len(cues) >= self.min_cues + raise_by:
-            return " / ".join(cues.values())[:200]
+            return " / ".join(text[start:end] for start, end in cues)[:200]
         return None
 
 

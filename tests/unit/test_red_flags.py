@@ -537,6 +537,45 @@ FLAGGED += [
     ("my eye is bloodshot and really sore tonight", "eye_at_risk"),
     ("the light is unbearable, I keep my bad eye covered", "eye_at_risk"),
     ("my eye feels like there's glass in it", "eye_at_risk"),
+    # round two of 2026-11-29 (evening): gaming and net slang, plans and means named together
+    ("thinking of unaliving tbh", "self_harm"),
+    ("ready to log out of life for good", "self_harm"),
+    ("one cut for each day my smile stays crooked", "self_harm"),
+    ("there's a hose in the garage and the car starts fine", "self_harm"),
+    ("my plan is the tablets in my bedside drawer", "self_harm"),
+    ("the only thing keeping me here is my mum", "self_harm"),
+    ("kinda want to yeet myself off the multi-storey", "self_harm"),
+    ("I hope I die before the wedding photos", "self_harm"),
+    ("been reading about painless ways to go", "self_harm"),
+    ("he's stopped eating on purpose since the palsy", "self_harm"),
+    (
+        "She texted sorry for everything and to look after the dog, and she's not answering.",
+        "self_harm",
+    ),
+    ("Cancelled my physio sessions. The decision's made and I feel calm now.", "self_harm"),
+    ("Made a funeral playlist and said I want to be cremated with my guitar.", "self_harm"),
+    ("the kids would be better off with their mum, honestly", "self_harm"),
+    # stroke: routines going wrong, words of others, sight, a sudden head pain
+    ("couldn't do up my coat buttons just now", "stroke"),
+    ("since lunch the fingers on my left hand won't grip the cup", "stroke"),
+    ("my right hand couldn't find the piano keys tonight", "stroke"),
+    ("whatever we ask him he says the same word back", "stroke"),
+    ("she keeps saying the, the, the and can't finish", "stroke"),
+    ("my left foot keeps catching the stairs, it started an hour ago", "stroke"),
+    ("my leg went all wobbly and I had to grab the banister", "stroke"),
+    ("his right hand just stopped working mid-sentence", "stroke"),
+    ("the right side of me feels a beat behind", "stroke"),
+    ("dragging my leg behind me like a bin bag", "stroke"),
+    ("she says the words are all wrong when she tries to talk", "stroke"),
+    ("Dad doesn't understand a word we say, he was fine before his nap", "stroke"),
+    ("her voice sounds like a foreign language to me", "stroke"),
+    ("he just asked me four times who I am", "stroke"),
+    ("two clocks, one on top of the other, since I sat down", "stroke"),
+    ("every line in the book looks doubled", "stroke"),
+    ("sudden explosive pain at the back of my head", "stroke"),
+    ("his speech is all mushy this morning", "stroke"),
+    ("she sounds like she's had a few drinks but she's teetotal", "stroke"),
+    ("Mine was the left, and now my right cheek is numb", "stroke"),
     # blisters that came up after the start
     (
         "the GP saw nothing at the start, then blisters have come up in my ear since Sunday",
@@ -715,6 +754,12 @@ NOT_FLAGGED = [
     "asked my son for the salt and he passed me the salt",
     "the photo came through as a blurry mess, can I resend the clip?",
     "I can't lift the heavy shopping since my shoulder op last year",
+    "this palsy unalived my selfie game",
+    "my leg went dead from sitting cross-legged, back to normal in a minute",
+    "arms are dead after the gym, bench press day",
+    "woke with a dead arm from sleeping on it, fine again after I shook it",
+    "my feet have been numb for about ten years from the diabetes",
+    "grip fine, no bother with the car keys",
 ]
 
 
@@ -740,6 +785,11 @@ def test_self_harm_is_never_negated() -> None:
     assert [f.kind for f in detect_red_flags("I'm not going to kill myself, I think")] == [
         "self_harm"
     ]
+
+
+def test_a_limb_not_coming_back_is_a_stroke_not_a_farewell() -> None:
+    text = "my leg went dead and heavy twenty minutes ago and it's not coming back"
+    assert [flag.kind for flag in detect_red_flags(text)] == ["stroke"]
 
 
 def test_most_urgent_flag_comes_first() -> None:
