@@ -158,6 +158,7 @@ _HOMOPHONES = (
         r"\1 \2 weak",
     ),
     (re.compile(r"\beye brows?\b"), "eyebrows"),
+    (re.compile(r"\b(find|finding|get|getting|my|the|his|her) worlds\b"), r"\1 words"),
     (re.compile(r"\bwith out\b"), "without"),
     (re.compile(r"\bevery one (?=(?:would|will|is|'d|else|be)\b)"), "everyone "),
     (re.compile(r"\bwrite (?=(?:side|eye|i|arm|leg|hand|cheek|ear|corner|lid)\b)"), "right "),

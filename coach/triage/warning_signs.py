@@ -4,9 +4,10 @@ Suicide prevention's warning signs are mostly ordinary on their own: a will sort
 to a daughter's, "had enough", a question about how high a bridge is. Together they are the
 way people most often say it. Each kind lists families of cues (arrangements, means, ending,
 despair); a message raises the flag when it holds cues of at least `min_families` different
-families, or `min_cues` different cues of any (two cues on the same words count once). Every
-protective cue (plans ahead, someone else's death, "as one does at my age") raises both bars by
-one. Context is not applied: the combination is the evidence, and self-harm is never cancelled.
+families, or `min_cues` different cues of any (each different phrase a cue matches counts, but
+the same words twice, or two cues on the same words, count once). Every protective cue (plans
+ahead, someone else's death, "as one does at my age") raises both bars by one. Context is not
+applied: the combination is the evidence, and self-harm is never cancelled.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ class WarningSigns:
 
     def evidence(self, text: str) -> str | None:
         """The cues found when `text` (normalised) reaches the bars, else None."""
-        cues: list[tuple[int, int]] = []  # spans of the cues found, none overlapping another
+        cues: list[tuple[int, int]] = []  # spans of different cues, none overlapping another
         families: set[str] = set()
         for family, patterns in self.families:
             for pattern in patterns:
-                match = pattern.search(text)
-                if match and not any(
-                    match.start() < end and start < match.end() for start, end in cues
-                ):
+                for match in pattern.finditer(text):
+                    words = match.group(0)
+                    if any(text[start:end] == words for start, end in cues) or any(
+                        match.start() < end and start < match.end() for start, end in cues
+                    ):
+                        continue
                     cues.append(match.span())
                     families.add(family)
         if not cues:
