@@ -909,3 +909,23 @@ def test_a_carers_report_of_someones_words_is_read_in_the_first_person() -> None
     )
     assert rules.in_first_person("he'll finish himself off") == "i'll finish myself off"
     assert detect_red_flags("Gerry says he wants it all to be over")[0].kind == "self_harm"
+
+
+def test_whole_message_lookaheads_are_anchored_to_the_start() -> None:
+    # A message-wide condition written as lookaheads ("(?=[\s\S]*A)(?=[\s\S]*B)") is tried from
+    # every position of the message unless anchored with \A: quadratic on a 10 kB message.
+    rules = load_rules(get_settings().content_dir)
+    conditions = [
+        condition
+        for _, kind_rules in rules.english
+        for rule in kind_rules
+        for condition in (rule.in_message, rule.not_in_message)
+        if condition is not None
+    ]
+    unanchored = [
+        pattern.pattern[:80]
+        for pattern in conditions
+        if re.search(r"\(\?=(?:\.|\[\\s\\S\])\*", pattern.pattern)
+        and not pattern.pattern.startswith("\\A")
+    ]
+    assert conditions and not unanchored
