@@ -96,12 +96,13 @@ def allow_fillers(pattern: str, fillers: tuple[str, ...]) -> str:
 def expand(pattern: str, macros: dict[str, str], fillers: tuple[str, ...] = ()) -> re.Pattern[str]:
     """Compile `pattern` with its `<NAME>` macros expanded (and `fillers` allowed at spaces).
 
-    A macro may use another macro, so expansion repeats until nothing is left to expand.
+    A macro may use another macro, so expansion repeats until nothing is left to expand. Each
+    macro goes in as one group, so an alternation inside it cannot swallow what follows it.
     """
     for _ in range(len(macros) + 1):
         expanded = pattern
         for name, value in macros.items():
-            expanded = expanded.replace(f"<{name}>", value)
+            expanded = expanded.replace(f"<{name}>", f"(?:{value})")
         if expanded == pattern:
             break
         pattern = expanded

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from coach.config import get_settings
-from coach.nlp.rules import allow_fillers
+from coach.nlp.rules import allow_fillers, expand
 from coach.triage.red_flags import detect_red_flags, load_rules
 
 FLAGGED = [
@@ -926,6 +926,12 @@ def test_whole_message_lookaheads_are_anchored_to_the_start() -> None:
         pattern.pattern[:80]
         for pattern in conditions
         if re.search(r"\(\?=(?:\.|\[\\s\\S\])\*", pattern.pattern)
-        and not pattern.pattern.startswith("\\A")
+        and not re.match(r"(?:\(\?:)*\\A", pattern.pattern)
     ]
     assert conditions and not unanchored
+
+
+def test_a_macro_is_one_group_so_its_alternation_keeps_to_itself() -> None:
+    side = expand(r"<SIDE>\b[^.]{0,20}\bflat", {"SIDE": "my good side|the other side"})
+    assert side.search("the other side has gone flat")
+    assert not side.search("my good side is fine")

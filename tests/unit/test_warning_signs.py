@@ -37,4 +37,4 @@ def test_a_protective_cue_raises_each_bar_by_one() -> None:
 
 
 def test_macros_of_the_rules_file_are_expanded() -> None:
-    assert SIGNS.families[0][1][2].pattern == r"\bgave away (?:my|the) \w+\b"
+    assert SIGNS.families[0][1][2].pattern == r"\bgave away (?:(?:my|the) \w+)\b"
