@@ -45,7 +45,7 @@ export RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"
 
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >"$var/log/actions.log" 2>&1 &
 pids+=($!); actions_pid=$!
-rasa_args=(run --enable-api --auth-token "$RASA_TOKEN" --interface "${RASA_INTERFACE:-127.0.0.1}"
+rasa_args=(run --enable-api "--auth-token=$RASA_TOKEN" --interface "${RASA_INTERFACE:-127.0.0.1}"
            --port "$RASA_PORT" --model models/coach.tar.gz
            --endpoints endpoints.yml --credentials credentials.yml)
 .venv-rasa/bin/rasa "${rasa_args[@]}" >"$var/log/rasa.log" 2>&1 &

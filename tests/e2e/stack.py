@@ -20,8 +20,10 @@ from coach.config import REPO_DIR
 from coach.scheduler.rasa_client import SENDER_SAFE
 
 # One signing key and one Rasa API token for this test/bench process and the servers it starts.
+# The token starts with "-" on purpose: a random token does so one time in 64, and `rasa run`
+# must take it as the option's value, never as another option (that once made runs flaky).
 os.environ.setdefault("COACH_SECRET_KEY", secrets.token_urlsafe(24))
-os.environ.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
+os.environ.setdefault("RASA_TOKEN", "-" + secrets.token_urlsafe(24))
 TOKEN_TTL_S = 24 * 3600
 
 MODEL = REPO_DIR / "models" / "coach.tar.gz"
@@ -159,8 +161,7 @@ class RasaStack:
                 endpoints,
                 "--credentials",
                 credentials,
-                "--auth-token",
-                self.env["RASA_TOKEN"],
+                f"--auth-token={self.env['RASA_TOKEN']}",
             ],
         )
         self.startup_s["rasa"] = wait_http(
