@@ -176,6 +176,13 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return (before[-1] if before else 0), (after.start() if after else len(text))
 
 
+def _word_end(text: str, index: int, limit: int) -> int:
+    """`index` moved forward to the end of the word it falls in (not past `limit`)."""
+    while index < limit and (text[index].isalnum() or text[index] == "_"):
+        index += 1
+    return index
+
+
 def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
     """Character spans of the findings one rule proposes in the text."""
     text = sentences.text
@@ -191,7 +198,8 @@ def candidates(sentences: Sentences, rule: Rule) -> list[tuple[int, int]]:
         else:
             low, high = sentences.bounds(match.start(), match.end())
             if rule.order != "finding_first":
-                ahead = min(high, match.end() + rule.window)
+                # the window ends at a word's end: "eye ... sand|wiches" must not read as "sand"
+                ahead = _word_end(text, min(high, match.end() + rule.window), high)
                 spans += [m.span() for m in rule.finding.finditer(text, match.end(), ahead)]
             if rule.order != "site_first":
                 floor = max(low, match.start() - rule.window)

@@ -28,6 +28,7 @@ from coach.triage.warning_signs import WarningSigns, compile_warning_signs
 RULES_FILE = "red_flags.yml"
 # Order decides which flag leads when several match: the most urgent first.
 FLAG_PRIORITY = ("self_harm", "stroke", "eye_at_risk", "other_cause")
+SENTENCE_ENDS = (".", "!", "?", "\n")
 _FOLD = str.maketrans({"ł": "l", "ß": "ss", "œ": "oe", "æ": "ae", "ø": "o", "đ": "d"})
 
 
@@ -41,11 +42,31 @@ class RedFlag:
 
 
 @dataclass(frozen=True)
+class LanguageNet:
+    """One other language's safety net: one named group per kind, and what cancels a finding."""
+
+    language: str
+    pattern: re.Pattern[str]
+    # someone else's illness, a past one, "no blisters": checked on the finding's sentence
+    unless: re.Pattern[str] | None = None
+
+    def cancels(self, folded: str, start: int, end: int) -> bool:
+        """Whether the sentence around folded[start:end] says it is not the writer's now."""
+        if self.unless is None:
+            return False
+        begin = max(folded.rfind(mark, 0, start) for mark in SENTENCE_ENDS) + 1
+        stops = [i for i in (folded.find(mark, end) for mark in SENTENCE_ENDS) if i >= 0]
+        return bool(self.unless.search(folded, begin, min(stops, default=len(folded))))
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """The compiled rules: English rules per kind, and the other languages' safety net."""
 
     english: tuple[tuple[str, tuple[Rule, ...]], ...]
-    other_languages: tuple[tuple[str, re.Pattern[str]], ...]
+    other_languages: tuple[LanguageNet, ...]
+    # kinds no context cancels in any language (`suppressed_by: []`: self-harm)
+    never_cancelled: frozenset[str] = frozenset()
     first_person_kinds: frozenset[str] = frozenset()
     first_person_view: tuple[tuple[re.Pattern[str], str], ...] = ()
     warning_signs: tuple[WarningSigns, ...] = ()
@@ -72,23 +93,33 @@ def load_rules(content_dir: Path) -> RuleSet:
         (kind, compile_rules(spec, raw, filler_words(content_dir)))
         for kind, spec in sorted(raw["flags"].items(), key=lambda item: priority(item[0]))
     )
-    # One expression per language, one named group per kind: a single scan per language.
+    # One expression per language, one named group per kind: a single scan per language. Every
+    # net scans every message, so what cancels a finding is every language's `unless` together.
+    languages = raw.get("other_languages") or {}
+    unless = "|".join(
+        f"(?:{kinds['unless']})" for kinds in languages.values() if kinds.get("unless")
+    )
     other = tuple(
-        (
-            language,
-            re.compile(
+        LanguageNet(
+            language=language,
+            pattern=re.compile(
                 "|".join(
                     f"(?P<{kind}>{'|'.join(f'(?:{p})' for p in patterns)})"
                     for kind, patterns in kinds.items()
+                    if kind != "unless"
                 )
             ),
+            unless=re.compile(unless) if unless else None,
         )
-        for language, kinds in (raw.get("other_languages") or {}).items()
+        for language, kinds in languages.items()
     )
     view = raw.get("first_person_view") or {}
     return RuleSet(
         english=english,
         other_languages=other,
+        never_cancelled=frozenset(
+            kind for kind, spec in raw["flags"].items() if not spec.get("suppressed_by")
+        ),
         first_person_kinds=frozenset(view.get("kinds") or ()),
         first_person_view=tuple((re.compile(p), r) for p, r in view.get("replace") or ()),
         warning_signs=compile_warning_signs(raw.get("warning_signs"), raw.get("macros") or {}),
@@ -144,11 +175,15 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
         if evidence:
             found[garbled.kind] = RedFlag(kind=garbled.kind, evidence=evidence)
     folded = clean if clean.isascii() else fold_accents(clean)
-    for language, pattern in rules.other_languages:
-        for match in pattern.finditer(folded):
+    for net in rules.other_languages:
+        for match in net.pattern.finditer(folded):
             kind = match.lastgroup or ""
-            if kind not in found:
-                found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=language)
+            if kind in found:
+                continue
+            if kind not in rules.never_cancelled and net.cancels(folded, *match.span()):
+                cancelled.add(kind)
+                continue
+            found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=net.language)
     flags = sorted(found.values(), key=lambda flag: priority(flag.kind))
     return Assessment(flags=flags, cancelled=frozenset(cancelled - set(found)))
 

@@ -679,6 +679,49 @@ FLAGGED += [
     ("my smile was almost back and now the side is slipping back", "other_cause"),
     ("he can't raise his eyebrows on either side now", "other_cause"),
     ("there's a lump by my ear that's getting bigger", "other_cause"),
+    # round five of 2026-11-29 (night): the car, the beam, the policy asked about, God asked
+    ("sat at the cliff top thinking about not braking", "self_harm"),
+    ("asked the insurers if the policy pays out if it wasn't an accident", "self_harm"),
+    ("spent the evening driving round looking at bridges", "self_harm"),
+    ("a bottle of wine and a handful of my dad's tablets", "self_harm"),
+    ("there's a noose hanging from the loft hatch", "self_harm"),
+    ("he's got a hosepipe and tape in the car boot", "self_harm"),
+    ("if a bus hit me on the way home I wouldn't mind", "self_harm"),
+    ("every night I ask God to take me home", "self_harm"),
+    ("might book a one-way ticket to Switzerland", "self_harm"),
+    ("gonna end it. not the face, me.", "self_harm"),
+    ("can't face another day of this", "self_harm"),
+    ("want to go to sleep and never wake", "self_harm"),
+    ("I found a letter in his coat addressed to the kids", "self_harm"),
+    ("she's been googling painless ways to die", "self_harm"),
+    ("keep getting the rifle out and staring at it", "self_harm"),
+    ("what's the quickest way to stop feeling anything", "self_harm"),
+    ("off to the lake alone, not planning on coming back", "self_harm"),
+    ("Checked the life cover. The family will be alright.", "self_harm"),
+    ("tell Jo I'm sorry when she reads this, that was my last check-in", "self_harm"),
+    (
+        "Returned the library books and paid the milkman up to date. Got everything in order.",
+        "self_harm",
+    ),
+    # stroke: the other side named by its side, hand and face together, keys missed, words lost
+    ("his palsy is on the left but now the right side of his mouth is hanging", "stroke"),
+    ("my bells is on the right. numbness around my mouth on the left", "stroke"),
+    ("my hand and the corner of my mouth both went numb", "stroke"),
+    ("my fingers keep landing on the wrong keys all of a sudden", "stroke"),
+    ("lost my words in the middle of the meeting", "stroke"),
+    ("my last message was gibberish and I didn't notice", "stroke"),
+    ("the words in my book stopped making sense", "stroke"),
+    ("pointed at the cup and couldn't say cup", "stroke"),
+    ("I couldn't get the spoon to my mouth", "stroke"),
+    ("half of what I'm seeing has gone dark", "stroke"),
+    ("seeing two of everything on the road", "stroke"),
+    ("since lunch my walking feels all wobbly", "stroke"),
+    ("my right thumb won't work the phone", "stroke"),
+    ("the side without the palsy has no feeling", "stroke"),
+    ("his foot won't do as it's told", "stroke"),
+    # eye, other cause: misty that does not clear; the palsy back
+    ("my eye is all cloudy and it won't clear with blinking", "eye_at_risk"),
+    ("face went again this morning, same side as last time", "other_cause"),
 ]
 
 NOT_FLAGGED = [
@@ -873,6 +916,12 @@ NOT_FLAGGED = [
     "the little finger has been numb ever since I broke my wrist, nothing new",
     "legs heavy after the charity walk, face the same",
     "when I say tight I mean stiff, is that synkinesis?",
+    # look-alikes of round five of 2026-11-29 (night)
+    "my eye narrows when I eat sandwiches",
+    "signing off for tonight, talk tomorrow",
+    "saw a stroke poster at the GP, what does FAST mean?",
+    "my thumb has been stiff for years from arthritis, nothing new",
+    "eye was red from the chlorine last week, gone now, all clear",
 ]
 
 
@@ -935,6 +984,41 @@ def test_other_languages_are_a_safety_net() -> None:
         ("eye_at_risk", "es")
     ]
     assert [f.kind for f in detect_red_flags("Ich will nicht mehr leben")] == ["self_harm"]
+    # seven languages, in everyday words
+    for text, kind in [
+        ("mi padre no puede agarrar la taza, se le cae todo", "stroke"),
+        ("digo silla y quiero decir mesa", "stroke"),
+        ("je bafouille depuis ce matin", "stroke"),
+        ("mein Bein knickt beim Gehen weg", "stroke"),
+        ("o meu pai está a trocar as palavras", "stroke"),
+        ("parole sbagliate da stamattina", "stroke"),
+        ("nu hangt ook de goede kant van mijn mond", "stroke"),
+        ("kręci mi się w głowie i nie mogę ustać", "stroke"),
+        ("tengo algo en el ojo, me ha entrado algo en el ojo", "eye_at_risk"),
+        ("non sento niente dall'orecchio e la paresi è tornata di nuovo", "other_cause"),
+        ("ils seraient mieux sans moi", "self_harm"),
+        ("ik denk aan een eind aan mijn leven", "self_harm"),
+    ]:
+        assert kind in [f.kind for f in detect_red_flags(text)], text
+
+
+def test_other_languages_cancel_someone_elses_illness_but_never_self_harm() -> None:
+    # any net's `unless` counts: the Italian "ictus" matches a Spanish message about a neighbour
+    assert detect_red_flags("mi vecina tuvo un ictus, ¿qué signos debo vigilar?") == []
+    assert detect_red_flags("Mon voisin a fait un AVC, quels signes chez moi ?") == []
+    assert detect_red_flags("pas de cloques à l'oreille, juste une douleur") == []
+    assert [f.kind for f in detect_red_flags("mi vecina dice que quiero morir")] == ["self_harm"]
+    # a carer about a parent is not someone else's illness
+    assert [f.kind for f in detect_red_flags("Mamá no puede levantar el brazo")] == ["stroke"]
+
+
+def test_a_near_rule_window_ends_at_the_end_of_a_word() -> None:
+    # "sand" cut out of "sandwiches" by the window's edge is not grit in the eye
+    assert detect_red_flags("my eye goes narrow when I eat, mostly crisps n sandwiches") == []
+    # ...and a finding that runs past the edge is still read whole
+    assert [f.kind for f in detect_red_flags("my left arm has been getting this numbness")] == [
+        "stroke"
+    ]
 
 
 def test_filler_words_are_allowed_between_the_words_of_a_rule() -> None:
