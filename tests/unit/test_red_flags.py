@@ -722,6 +722,36 @@ FLAGGED += [
     # eye, other cause: misty that does not clear; the palsy back
     ("my eye is all cloudy and it won't clear with blinking", "eye_at_risk"),
     ("face went again this morning, same side as last time", "other_cause"),
+    # round six of 2026-11-29 (night): after an attempt, purging, the date, faith, ambivalence
+    ("home from hospital, they had to pump my stomach", "self_harm"),
+    ("part of me wants to disappear and part of me doesn't", "self_harm"),
+    ("I'm just done with existing", "self_harm"),
+    ("I've been making myself sick after every meal", "self_harm"),
+    ("I don't deserve to eat with a face like this", "self_harm"),
+    ("the baby would be better off raised by someone else", "self_harm"),
+    ("honestly I'd rather not have survived the operation", "self_harm"),
+    ("she asked how many of her sertraline it would take", "self_harm"),
+    ("sitting here holding a handful of tablets", "self_harm"),
+    ("Dad keeps saying he wants to go to heaven now", "self_harm"),
+    ("I'm not going to do anything stupid. Probably.", "self_harm"),
+    ("I stopped the blood pressure tablets on purpose", "self_harm"),
+    ("I've got a stash of painkillers in a bag, just so someone knows", "self_harm"),
+    ("4am thoughts again. Sorry for everything", "self_harm"),
+    # stroke: a limb not used, confusion, everything twice, the room turning
+    ("since tea she isn't using her left hand at all", "stroke"),
+    ("just now he didn't recognise his own daughter", "stroke"),
+    ("suddenly there are two clocks on the wall", "stroke"),
+    ("the room won't stop turning and I can't get my legs under me", "stroke"),
+    ("the good side of my face is tingling", "stroke"),
+    ("what she says back doesn't make sense, it started an hour ago", "stroke"),
+    ("my text came out as nonsense letters. I typed what I meant", "stroke"),
+    # eye and other cause: an ache behind it, a haze, halos, the ear discharging, a blocked ear
+    ("my eye is gluey and there's an ache behind it", "eye_at_risk"),
+    ("a grey haze across my left eye since lunch", "eye_at_risk"),
+    ("the streetlights have halos tonight", "eye_at_risk"),
+    ("her ear has been leaking pus and now her smile is lopsided", "other_cause"),
+    ("my ear feels blocked and voices from that side are faint", "other_cause"),
+    ("blisters on the roof of my mouth and my face has dropped", "other_cause"),
 ]
 
 NOT_FLAGGED = [
@@ -998,6 +1028,13 @@ def test_other_languages_are_a_safety_net() -> None:
         ("non sento niente dall'orecchio e la paresi è tornata di nuovo", "other_cause"),
         ("ils seraient mieux sans moi", "self_harm"),
         ("ik denk aan een eind aan mijn leven", "self_harm"),
+        ("de repente lo veo todo doble y no me tengo en pie", "stroke"),
+        ("je ne tiens plus debout depuis ce matin", "stroke"),
+        ("das Auge geht nicht zu und ist ganz verklebt und rot", "eye_at_risk"),
+        ("não ouço quase nada deste ouvido", "other_cause"),
+        ("le parole mi escono storte da un'ora", "stroke"),
+        ("ze ziet het niet meer zitten", "self_harm"),
+        ("nie chce mi się już żyć", "self_harm"),
     ]:
         assert kind in [f.kind for f in detect_red_flags(text)], text
 
