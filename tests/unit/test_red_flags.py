@@ -752,6 +752,32 @@ FLAGGED += [
     ("her ear has been leaking pus and now her smile is lopsided", "other_cause"),
     ("my ear feels blocked and voices from that side are faint", "other_cause"),
     ("blisters on the roof of my mouth and my face has dropped", "other_cause"),
+    # round seven of 2026-11-29 (night): young men, soldiers, banter; the job finished for me
+    ("this face makes me want to finish myself off", "self_harm"),
+    ("keep picking fights hoping someone finishes the job for me", "self_harm"),
+    ("I've got the kit to do it now", "self_harm"),
+    ("don't think I'll see my birthday and I'm fine with that", "self_harm"),
+    ("the world won't miss one more ugly bloke", "self_harm"),
+    ("wonder how long it would take the neighbours to find me", "self_harm"),
+    ("hit the door until my knuckles bled", "self_harm"),
+    ("me, a bottle of vodka and all my tablets tonight", "self_harm"),
+    ("rode home with no helmet hoping I'd crash", "self_harm"),
+    ("lost my will to live with this face", "self_harm"),
+    ("Sold the car. Settled up with the lads. All sorted for when I go.", "self_harm"),
+    ("mood 0, been looking at the kitchen knives", "self_harm"),
+    # stroke: the other side said plainly, a screen cut in half, words stuck inside
+    ("right arm 😵 can't lift", "stroke"),
+    ("her face has dropped on the other side now", "stroke"),
+    ("the left half of the screen just isn't there", "stroke"),
+    ("the words are in my head but they won't come", "stroke"),
+    ("my hand didn't go where I sent it", "stroke"),
+    ("suddenly two faces in the mirror", "stroke"),
+    ("lost the use of my right hand since tea", "stroke"),
+    ("like a curtain came down over half my view", "stroke"),
+    ("the side that was fine is the one drooping now", "stroke"),
+    ("Mum's text was all wrong, she never texts like that", "stroke"),
+    ("headache hit all at once like a thunderclap", "stroke"),
+    ("the numbness has gone down into my arm", "stroke"),
 ]
 
 NOT_FLAGGED = [
@@ -952,6 +978,10 @@ NOT_FLAGGED = [
     "saw a stroke poster at the GP, what does FAST mean?",
     "my thumb has been stiff for years from arthritis, nothing new",
     "eye was red from the chlorine last week, gone now, all clear",
+    # look-alikes of round seven of 2026-11-29 (night)
+    "what's the best way to kill the slugs on my lettuces?",
+    "numb bum and stiff legs after a six hour coach trip, walking it off now",
+    "foot went dead sitting cross-legged, stamped it and it came right",
 ]
 
 
@@ -1035,6 +1065,12 @@ def test_other_languages_are_a_safety_net() -> None:
         ("le parole mi escono storte da un'ora", "stroke"),
         ("ze ziet het niet meer zitten", "self_harm"),
         ("nie chce mi się już żyć", "self_harm"),
+        ("todo me da vueltas y veo la tele doble", "stroke"),
+        ("les mots sortent tout mélangés", "stroke"),
+        ("der Arm ist wie eingeschlafen und gehorcht nicht", "stroke"),
+        ("vedo tutto annebbiato da quell'occhio", "eye_at_risk"),
+        ("ik zie het niet meer zitten, ik wil er een eind aan maken", "self_harm"),
+        ("litery się rozmazują na tym oku", "eye_at_risk"),
     ]:
         assert kind in [f.kind for f in detect_red_flags(text)], text
 
