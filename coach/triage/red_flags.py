@@ -21,14 +21,13 @@ import yaml
 
 from coach.config import get_settings
 from coach.nlp.context import filler_words, normalise
-from coach.nlp.rules import Rule, apply_rules, compile_rules
+from coach.nlp.rules import Rule, Sentences, apply_rules, compile_rules
 from coach.triage.garbled_typing import GarbledTyping, compile_garbled_typing
 from coach.triage.warning_signs import WarningSigns, compile_warning_signs
 
 RULES_FILE = "red_flags.yml"
 # Order decides which flag leads when several match: the most urgent first.
 FLAG_PRIORITY = ("self_harm", "stroke", "eye_at_risk", "other_cause")
-SENTENCE_ENDS = (".", "!", "?", "\n")
 _FOLD = str.maketrans({"ł": "l", "ß": "ss", "œ": "oe", "æ": "ae", "ø": "o", "đ": "d"})
 
 
@@ -50,13 +49,11 @@ class LanguageNet:
     # someone else's illness, a past one, "no blisters": checked on the finding's sentence
     unless: re.Pattern[str] | None = None
 
-    def cancels(self, folded: str, start: int, end: int) -> bool:
-        """Whether the sentence around folded[start:end] says it is not the writer's now."""
+    def cancels(self, sentences: Sentences, start: int, end: int) -> bool:
+        """Whether the sentence around text[start:end] says it is not the writer's now."""
         if self.unless is None:
             return False
-        begin = max(folded.rfind(mark, 0, start) for mark in SENTENCE_ENDS) + 1
-        stops = [i for i in (folded.find(mark, end) for mark in SENTENCE_ENDS) if i >= 0]
-        return bool(self.unless.search(folded, begin, min(stops, default=len(folded))))
+        return bool(self.unless.search(sentences.text, *sentences.bounds(start, end)))
 
 
 @dataclass(frozen=True)
@@ -175,12 +172,13 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
         if evidence:
             found[garbled.kind] = RedFlag(kind=garbled.kind, evidence=evidence)
     folded = clean if clean.isascii() else fold_accents(clean)
+    sentences = Sentences(folded)
     for net in rules.other_languages:
         for match in net.pattern.finditer(folded):
             kind = match.lastgroup or ""
             if kind in found:
                 continue
-            if kind not in rules.never_cancelled and net.cancels(folded, *match.span()):
+            if kind not in rules.never_cancelled and net.cancels(sentences, *match.span()):
                 cancelled.add(kind)
                 continue
             found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=net.language)
