@@ -1,5 +1,6 @@
-"""Per-message cost of the safety layer on 10 kB messages: red-flag rules with scoped context,
-symptom extraction and language detection, in the app env and in the Rasa env (spaCy 3.4).
+"""Per-message cost of the safety layer on 10 kB messages: red-flag rules with scoped context
+(the trained net included), the net on its own, symptom extraction and language detection, in
+the app env and in the Rasa env (spaCy 3.4).
 
 Writes bench/results/red_flag_rules.json (µs per message: median and 95th percentile).
 """
@@ -33,23 +34,28 @@ CODE = """
 import json, statistics, sys, time
 from coach.nlp.language import detect_language
 from coach.nlp.symptoms import extract_symptoms
+from coach.config import get_settings
+from coach.triage.red_flag_net import load_net
 from coach.triage.red_flags import assess_red_flags
+net = load_net(get_settings().content_dir)
 messages, rounds = json.loads(sys.stdin.read())
 out = {}
 for name, text in messages.items():
     assess_red_flags(text); extract_symptoms(text); detect_language(text)  # warm caches
-    rules, symptoms, language, kinds = [], [], [], None
+    rules, symptoms, language, nets, kinds = [], [], [], [], None
     for _ in range(rounds):
         t0 = time.perf_counter(); kinds = [f.kind for f in assess_red_flags(text).flags]
         t1 = time.perf_counter(); extract_symptoms(text)
         t2 = time.perf_counter(); detect_language(text)
-        t3 = time.perf_counter()
+        t3 = time.perf_counter(); net.findings(text)
+        t4 = time.perf_counter()
         rules.append((t1 - t0) * 1e6); symptoms.append((t2 - t1) * 1e6)
-        language.append((t3 - t2) * 1e6)
+        language.append((t3 - t2) * 1e6); nets.append((t4 - t3) * 1e6)
     q = lambda xs: {"median_us": round(statistics.median(xs)),
                     "p95_us": round(sorted(xs)[int(0.95 * (len(xs) - 1))])}
     out[name] = {"chars": len(text), "kinds": kinds, "red_flag_rules": q(rules),
-                 "symptoms": q(symptoms), "language": q(language)}
+                 "symptoms": q(symptoms), "language": q(language),
+                 "red_flag_net_alone": q(nets)}
 print(json.dumps(out))
 """
 

@@ -1,7 +1,8 @@
 """Safety layer inside the NLU pipeline: red-flag rules on the raw text, and the language net.
 
-- A rule match on the raw text (`coach.triage.red_flags`, scoped negation/context) forces intent
-  `red_flag` with confidence 1.0, whatever the model said: advice and escalation at once.
+- A rule match on the raw text (`coach.triage.red_flags`, scoped negation/context), or a finding
+  of its trained second net (`coach.triage.red_flag_net`), forces intent `red_flag` with
+  confidence 1.0, whatever the model said: advice and escalation at once.
 - A `red_flag` from the model alone becomes `possible_red_flag` (one confirming question with
   buttons; escalation only on "yes") when its confidence is at least `nlu_only_min_confidence`,
   otherwise the next intent wins. The model alone never sends emergency advice. The model

@@ -6,7 +6,8 @@ or someone else's, and a flag's `suppressed_by` decides which of those cancel it
 never cancelled, and its rules also read a carer's report in the first person ("she says she
 wants it all to be over"). Warning signs weak alone count together (`warning_signs.py`), and
 typing that falls apart is a possible stroke (`garbled_typing.py`).
-Other languages are a safety net matched without context.
+Other languages are a safety net matched without context. Last, a trained second net
+(`red_flag_net.py`) adds a kind the rules missed; it never overrides a context that cancelled.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from coach.config import get_settings
 from coach.nlp.context import filler_words, normalise
 from coach.nlp.rules import Rule, Sentences, apply_rules, compile_rules
 from coach.triage.garbled_typing import GarbledTyping, compile_garbled_typing
+from coach.triage.red_flag_net import load_net
 from coach.triage.warning_signs import WarningSigns, compile_warning_signs
 
 RULES_FILE = "red_flags.yml"
@@ -33,11 +35,13 @@ _FOLD = str.maketrans({"ł": "l", "ß": "ss", "œ": "oe", "æ": "ae", "ø": "o",
 
 @dataclass(frozen=True)
 class RedFlag:
-    """One red-flag finding: its kind, the words that triggered it, and their language."""
+    """One red-flag finding: its kind, the words that triggered it, their language, and what
+    found it (`rules`, or `net`: the trained second net)."""
 
     kind: str
     evidence: str
     language: str = "en"
+    source: str = "rules"
 
 
 @dataclass(frozen=True)
@@ -138,9 +142,11 @@ class Assessment:
     cancelled: frozenset[str]
 
 
-def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
+def assess_red_flags(
+    text: str, content_dir: Path | None = None, *, with_net: bool = True
+) -> Assessment:
     """Red flags in `text` (one per kind, most urgent first) and the kinds context cancelled
-    ("no pain", "if it gets red", "my gran had a stroke")."""
+    ("no pain", "if it gets red", "my gran had a stroke"); `with_net=False`: the rules alone."""
     if not text or not text.strip():
         return Assessment(flags=[], cancelled=frozenset())
     rules = load_rules(content_dir or get_settings().content_dir)
@@ -182,10 +188,31 @@ def assess_red_flags(text: str, content_dir: Path | None = None) -> Assessment:
                 cancelled.add(kind)
                 continue
             found[kind] = RedFlag(kind=kind, evidence=match.group(0)[:200], language=net.language)
+    if with_net:
+        _add_net_findings(text, content_dir or get_settings().content_dir, rules, found, cancelled)
     flags = sorted(found.values(), key=lambda flag: priority(flag.kind))
     return Assessment(flags=flags, cancelled=frozenset(cancelled - set(found)))
 
 
-def detect_red_flags(text: str, content_dir: Path | None = None) -> list[RedFlag]:
+def _add_net_findings(
+    text: str, content_dir: Path, rules: RuleSet, found: dict[str, RedFlag], cancelled: set[str]
+) -> None:
+    """The trained net's kinds the rules missed; a kind context cancelled stays cancelled."""
+    net = load_net(content_dir)
+    if net is None:
+        return
+    for kind, probability, window in net.findings(text):
+        if kind in found or (kind in cancelled and kind not in rules.never_cancelled):
+            continue
+        from coach.nlp.language import detect_language  # imports this module
+
+        language = detect_language(window) or "en"
+        evidence = f"{window[:160]} (net {probability:.2f})"
+        found[kind] = RedFlag(kind=kind, evidence=evidence, language=language, source="net")
+
+
+def detect_red_flags(
+    text: str, content_dir: Path | None = None, *, with_net: bool = True
+) -> list[RedFlag]:
     """All red flags in `text`, one per kind, most urgent first; empty when none."""
-    return assess_red_flags(text, content_dir).flags
+    return assess_red_flags(text, content_dir, with_net=with_net).flags

@@ -36,6 +36,7 @@ OUT = REPO_DIR / "results" / "patient_eval"
 # progress) is the model's `inform`; the coach then extracts what it says.
 INTENT_MAP = {"report_symptom": "inform", "share_progress": "inform"}
 RED_FLAG_PATH = {"red_flag", "possible_red_flag"}
+RULES_ALONE_KEYS = ("red_flag_recall", "stroke_emergency", "false_alarm_rate")
 
 
 def load_sentences(path: Path = SENTENCES) -> list[dict[str, Any]]:
@@ -58,8 +59,19 @@ def nlu_training_file(sentences: list[dict[str, Any]], path: Path) -> Path:
 
 
 def rule_kinds(sentences: list[dict[str, Any]]) -> list[list[str]]:
-    """Red-flag kinds the rule layer finds in each sentence (this environment)."""
+    """Red-flag kinds the rule layer (its trained net included) finds in each sentence."""
     return [[f.kind for f in detect_red_flags(s["text"])] for s in sentences]
+
+
+def rule_kinds_with_sources(
+    sentences: list[dict[str, Any]],
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Kinds found by the rule layer, and by its hand-written rules alone (the net left out)."""
+    found = [detect_red_flags(s["text"]) for s in sentences]
+    return (
+        [[f.kind for f in flags] for flags in found],
+        [[f.kind for f in flags if f.source == "rules"] for flags in found],
+    )
 
 
 def rasa_env_rule_kinds(rasa_python: Path, sentences_path: Path = SENTENCES) -> list[list[str]]:
@@ -214,7 +226,7 @@ def summary(report: dict[str, Any]) -> str:
     """The report as text: headline figures, per-intent F1, misses."""
     lines = [
         f"sentences: {report['sentences']}",
-        f"red-flag recall (rules): {report['red_flag_recall']:.1%} of "
+        f"red-flag recall (rules and their net): {report['red_flag_recall']:.1%} of "
         f"{report['red_flag_sentences']}",
         f"stroke -> emergency now: {report['stroke_emergency']:.1%} of "
         f"{report['stroke_sentences']}",
@@ -224,6 +236,13 @@ def summary(report: dict[str, Any]) -> str:
         f"early signs on look-alikes: {report['lookalike_early_sign_rate']:.1%}",
         f"language recognised: {report['language_accuracy']:.1%}",
     ]
+    if "rules_alone" in report:
+        alone = report["rules_alone"]
+        lines.append(
+            f"hand-written rules alone (net left out): recall {alone['red_flag_recall']:.1%}, "
+            f"stroke -> emergency {alone['stroke_emergency']:.1%}, "
+            f"false alarms {alone['false_alarm_rate']:.1%}"
+        )
     if "mood_supportive" in report:
         lines += [
             f"low mood answered with support: {report['mood_supportive']:.1%} of "
@@ -265,10 +284,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.rasa_python
             else None
         )
-        kinds = rule_kinds(sentences)
+        kinds, rules_alone = rule_kinds_with_sources(sentences)
         other_kinds = other.result() if other else None
     report: dict[str, Any] = {"sentences": len(sentences)}
     report.update(rule_metrics(sentences, kinds))
+    alone = rule_metrics(sentences, rules_alone)
+    report["rules_alone"] = {key: alone[key] for key in RULES_ALONE_KEYS}
     report.update(symptom_metrics(sentences))
     report.update(language_metrics(sentences))
     if other_kinds is not None:

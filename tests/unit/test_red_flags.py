@@ -3,10 +3,12 @@
 import re
 
 import pytest
+import yaml
 
 from coach.config import get_settings
 from coach.nlp.rules import allow_fillers, expand
 from coach.triage.red_flags import detect_red_flags, load_rules
+from tests.evaluation.patient_eval import THRESHOLDS
 
 FLAGGED = [
     ("my arm suddenly feels weak", "stroke"),
@@ -992,8 +994,16 @@ def test_red_flag_is_caught(text: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize("text", NOT_FLAGGED)
-def test_ordinary_message_is_not_a_red_flag(text: str) -> None:
-    assert detect_red_flags(text) == []
+def test_ordinary_message_is_not_a_red_flag_for_the_rules(text: str, rules_only_content) -> None:
+    assert detect_red_flags(text, rules_only_content) == []
+
+
+def test_the_trained_net_adds_few_alarms_to_the_look_alikes() -> None:
+    """The net (red_flag_net.py) reads no negation or tense; on these look-alikes, written to be
+    hard, its alarms stay within the false-alarm limit of the patient-voice evaluations."""
+    limit = yaml.safe_load(THRESHOLDS.read_text())["false_alarm_rate_max"]
+    alarms = [text for text in NOT_FLAGGED if detect_red_flags(text)]
+    assert len(alarms) <= limit * len(NOT_FLAGGED), alarms
 
 
 def test_a_friend_saying_something_about_the_patient_is_the_patients() -> None:
