@@ -73,12 +73,12 @@ serve: install train db
 	scripts/run_services.sh
 
 lint: .venv/.installed
-	.venv/bin/ruff check coach actions tests bench
-	.venv/bin/ruff format --check coach actions tests bench
+	.venv/bin/ruff check coach actions tests bench scripts
+	.venv/bin/ruff format --check coach actions tests bench scripts
 
 format: .venv/.installed
-	.venv/bin/ruff format coach actions tests bench
-	.venv/bin/ruff check --fix coach actions tests bench
+	.venv/bin/ruff format coach actions tests bench scripts
+	.venv/bin/ruff check --fix coach actions tests bench scripts
 
 validate: .venv-rasa/.installed
 	$(APP) scripts/validate_data.py

@@ -275,6 +275,12 @@ def happening_now(content_dir: Path) -> re.Pattern[str] | None:
     return _context_pattern(content_dir, "other_experiencer", "happening_now")
 
 
+def about_the_writer(content_dir: Path) -> re.Pattern[str] | None:
+    """Reported speech about the writer ("... said my speech is slurred"): what follows is
+    theirs."""
+    return _context_pattern(content_dir, "other_experiencer", "about_the_writer")
+
+
 def personal_report(content_dir: Path) -> re.Pattern[str] | None:
     """Words saying a question is about the person's own body or about now ("is it normal that
     my arm went numb?"): the question frame then does not cancel the finding."""

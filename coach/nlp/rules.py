@@ -19,6 +19,7 @@ from typing import Any
 
 from coach.config import get_settings
 from coach.nlp.context import (
+    about_the_writer,
     asking_for_myself,
     assign_contexts,
     happening_now,
@@ -227,6 +228,8 @@ class Hit:
 
 # What "asking for a friend" takes away: the supposition, the question, and the "someone".
 _DISGUISED = frozenset({"hypothetical", "question", "other_experiencer"})
+# What "... said my speech is slurred" takes away from a finding after it: the someone else.
+_SOMEONE_ELSE = frozenset({"other_experiencer", "unrelated_person"})
 
 
 def apply_rules(
@@ -247,6 +250,7 @@ def apply_rules(
     # "asking for me: what if someone's words come out jumbled since lunch" is the writer's own
     disguise = asking_for_myself(folder)
     disguised = disguise is not None and disguise.search(clean) is not None
+    told = about_the_writer(folder)
     proposals: dict[tuple[int, int], list[tuple[str, Rule, int, int]]] = {}
     for label, rule in labelled:
         for start, end in candidates(sentences, rule):
@@ -270,6 +274,8 @@ def apply_rules(
                 context = context - {"question"}
             if disguised:
                 context = context - _DISGUISED
+            if context & _SOMEONE_ELSE and told is not None and told.search(clean, low, start):
+                context = context - _SOMEONE_ELSE
             cancelling = context & rule.suppressed_by
             if (
                 cancelling == _SOMEONE_ELSE_ONLY

@@ -246,10 +246,12 @@ def _files(repo_dir: Path, patterns: Sequence[str]) -> list[Path]:
 
 
 def corpus_digest(repo_dir: Path, config: dict[str, Any]) -> str:
-    """sha256 over the corpus files, the negatives and the training settings, in order."""
+    """sha256 over the training settings and the labelled texts (comments and layout of the
+    corpus files do not count)."""
     digest = hashlib.sha256()
     for key in TRAINING_KEYS:
         digest.update(f"{key}={config[key]}\n".encode())
-    for path in _files(repo_dir, [*config["corpus"], config["negatives"]]):
-        digest.update(path.read_bytes())
+    texts, labels = load_corpus(repo_dir, config)
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(f"{label or '-'}\t{text}\n".encode())
     return digest.hexdigest()

@@ -143,3 +143,26 @@ def test_a_finding_in_another_language_carries_that_language(monkeypatch) -> Non
     monkeypatch.setattr(red_flags, "load_net", lambda content_dir: _CertainNet())
     flags = detect_red_flags("hola, hoy hice los ejercicios con el espejo y todo bien, gracias")
     assert flags and all(f.language == "es" for f in flags if "(net" in f.evidence)
+
+
+def test_the_corpus_digest_reads_the_sentences_not_the_comments(tmp_path: Path) -> None:
+    config = {
+        "kinds": ["stroke"],
+        "buckets": 1024,
+        "regularisation_c": 1.0,
+        "max_iterations": 10,
+        "min_document_frequency": 1,
+        "negatives_except": ["red_flag"],
+        "corpus": ["corpus.yml"],
+        "negatives": "nlu/*.yml",
+    }
+    corpus = tmp_path / "corpus.yml"
+
+    def digest_of(text: str) -> str:
+        corpus.write_text(text)
+        return corpus_digest(tmp_path, config)
+
+    base = "sentences:\n  - {text: 'my arm went weak', intent: red_flag, flag: stroke}\n"
+    assert digest_of("# a header\n" + base) == digest_of("# another header\n" + base)
+    assert digest_of(base) != digest_of(base.replace("flag: stroke", "flag: self_harm"))
+    assert digest_of(base) != digest_of(base.replace("weak", "numb"))

@@ -11,6 +11,11 @@ from coach.triage.red_flags import detect_red_flags, load_rules
 from tests.evaluation.patient_eval import THRESHOLDS
 
 FLAGGED = [
+    # reported speech about the writer, further on in the sentence, is the writer's
+    ("the lady who served me at the till told me my words were slurred", "stroke"),
+    ("my daughter texted that my last message was gibberish", "stroke"),
+    # a comparison with the neighbour's illness is not the neighbour's finding
+    ("mam pęcherze w uchu, wygląda to jak półpasiec u sąsiada", "other_cause"),
     ("my arm suddenly feels weak", "stroke"),
     ("I can't lift my left leg", "stroke"),
     ("my speech is slurred since this morning", "stroke"),
@@ -783,6 +788,9 @@ FLAGGED += [
 ]
 
 NOT_FLAGGED = [
+    "my friend said her arm went numb when she slept on it last year",
+    "my neighbour who has MS said her legs feel weak in the heat",
+    "mój sąsiad ma pęcherze w uchu",
     "I can't stand the tape at night",
     "the eye drops sting",
     "I'm dying to see my smile again",
