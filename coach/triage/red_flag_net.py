@@ -115,7 +115,7 @@ class RedFlagNet:
                 continue
             scores = self.weights[:, indices] @ values + self.intercepts
             for kind, score in zip(self.kinds, scores.tolist(), strict=True):
-                probability = 1.0 / (1.0 + math.exp(-score))
+                probability = _sigmoid(score)
                 if probability > best[kind][0]:
                     best[kind] = (probability, window)
         return best
@@ -130,11 +130,36 @@ class RedFlagNet:
 
     def windows(self, text: str) -> list[str]:
         """The message when it is short; else each sentence and each pair of neighbours (the
-        net learnt from messages of one to four sentences: a long one would dilute a sign)."""
+        net learnt from messages of one to four sentences: a long one would dilute a sign).
+        A sentence longer than `window_chars` (voice typing) is cut at spaces."""
         if len(text) <= self.window_chars:
             return [text]
-        sentences = [s.strip()[: self.window_chars] for s in _SENTENCE_END.split(text) if s.strip()]
-        return sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:], strict=False)]
+        pieces = [
+            chunk
+            for sentence in _SENTENCE_END.split(text)
+            for chunk in _chunks(sentence.strip(), self.window_chars)
+        ]
+        return pieces + [f"{a} {b}" for a, b in zip(pieces, pieces[1:], strict=False)]
+
+
+def _chunks(sentence: str, size: int) -> list[str]:
+    """`sentence` in runs of whole words of at most about `size` characters."""
+    chunks: list[str] = []
+    current = ""
+    for word in sentence.split():
+        if current and len(current) + 1 + len(word) > size:
+            chunks.append(current)
+            current = ""
+        current = f"{current} {word}" if current else word
+    return [*chunks, current] if current else chunks
+
+
+def _sigmoid(score: float) -> float:
+    """The logistic function, without overflow for large scores of either sign."""
+    if score >= 0:
+        return 1.0 / (1.0 + math.exp(-score))
+    exp = math.exp(score)
+    return exp / (1.0 + exp)
 
 
 def train(
@@ -143,6 +168,7 @@ def train(
     """Weights for `config['kinds']` from labelled texts (label: a kind, or None for none)."""
     from scipy.optimize import minimize
     from scipy.sparse import csr_matrix
+    from scipy.special import expit
 
     featuriser = Featuriser(buckets=int(config["buckets"]))
     size = 2 * featuriser.buckets
@@ -178,7 +204,7 @@ def train(
             # log(1 + exp(-z)) for y=1 and log(1 + exp(z)) for y=0, stably
             signed = np.where(y == 1, -z, z)
             value = c * float(sample @ np.logaddexp(0.0, signed)) + 0.5 * float(w @ w)
-            p = 1.0 / (1.0 + np.exp(-z))
+            p = expit(z)
             residual = c * sample * (p - y)
             gradient = np.append(features.T @ residual + w, residual.sum())
             return value, gradient

@@ -166,3 +166,11 @@ def test_the_corpus_digest_reads_the_sentences_not_the_comments(tmp_path: Path) 
     assert digest_of("# a header\n" + base) == digest_of("# another header\n" + base)
     assert digest_of(base) != digest_of(base.replace("flag: stroke", "flag: self_harm"))
     assert digest_of(base) != digest_of(base.replace("weak", "numb"))
+
+
+def test_a_long_sentence_without_full_stops_is_read_to_its_end() -> None:
+    net = load_net(get_settings().content_dir)
+    rambling = "and then we went to the shops and had a coffee and a chat " * 20
+    text = rambling + "and " + NET_ONLY[3][0].lower()
+    assert all(len(window) <= 2 * net.window_chars + 1 for window in net.windows(text))
+    assert "stroke" in [kind for kind, _, _ in net.findings(text)]
